@@ -1,0 +1,37 @@
+"""The commands of each role, for /help and for Telegram's command menu."""
+
+from __future__ import annotations
+
+ANYONE = (
+    ("progress", "Where the run stands: km, pace, projection"),
+    ("today", "Today's updates from the runners"),
+    ("help", "The commands you can use"),
+)
+RUNNER = (
+    ("update", "Post your km: /update 24 [note], or a photo with that caption; edit it to correct"),
+    ("undo", "Remove your last update"),
+)
+ORGANISER = (
+    ("newrun", "Title | From | To | km | start date | end date [| time zone]"),
+    ("setdistance", "Correct the run's distance: /setdistance 416"),
+    ("setend", "Move the end date: /setend 2021-08-24"),
+    ("endrun", "Close the run where it stands"),
+    ("invite", "A one-time link that makes its user a runner: /invite lead|companion"),
+)
+RUNNER_EXTRA = "You can also share your location with me here (a live location is followed)."
+
+
+def help_text(is_runner: bool, is_organiser: bool) -> str:
+    sections = [("Everyone", ANYONE)]
+    if is_runner:
+        sections.append(("Runners", RUNNER))
+    if is_organiser:
+        sections.append(("Organisers", ORGANISER))
+    lines = []
+    for title, commands in sections:
+        lines.append(f"<b>{title}</b>")
+        lines += [f"/{name} – {description}" for name, description in commands]
+        if commands is RUNNER:
+            lines.append(RUNNER_EXTRA)
+        lines.append("")
+    return "\n".join(lines).strip()

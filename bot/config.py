@@ -1,0 +1,102 @@
+"""Settings from the environment (and a `.env` file), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+TELEGRAM_API = "https://api.telegram.org"
+TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,100}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    admin_ids: frozenset[int] = frozenset()
+    database_path: str = "data/bot.db"
+    bot_api_base_url: str = TELEGRAM_API
+    default_timezone: str = "Asia/Kolkata"
+    log_level: str = "INFO"
+
+    def is_organiser(self, user_id: int | None) -> bool:
+        return user_id in self.admin_ids
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Read settings from `environ` (default: the process), below them a `.env` file if present."""
+    env_file = env_file if env_file is not None else Path(".env")
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
+    values.update(os.environ if environ is None else environ)
+    return parse_settings(values)
+
+
+def parse_settings(values: Mapping[str, str]) -> Settings:
+    def get(name: str, default: str = "") -> str:
+        return (values.get(name) or default).strip()
+
+    return Settings(
+        token=_token(get("TELEGRAM_BOT_TOKEN")),
+        admin_ids=_admin_ids(get("ADMIN_IDS")),
+        database_path=_database_path(get("DATABASE_URL", "sqlite:///data/bot.db")),
+        bot_api_base_url=_base_url(get("BOT_API_BASE_URL", TELEGRAM_API)),
+        default_timezone=_timezone("DEFAULT_TIMEZONE", get("DEFAULT_TIMEZONE", "Asia/Kolkata")),
+        log_level=_log_level(get("LOG_LEVEL", "INFO")),
+    )
+
+
+def _token(token: str) -> str:
+    if not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get one from @BotFather (see README)")
+    if not TOKEN_PATTERN.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<35 letters> from @BotFather")
+    return token
+
+
+def _admin_ids(text: str) -> frozenset[int]:
+    ids = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if not re.fullmatch(r"-?\d{1,20}", part):
+            raise ConfigError(f"ADMIN_IDS is malformed: {part!r} is not a Telegram user id (use 12345,67890)")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _database_path(url: str) -> str:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise ConfigError(
+            f"DATABASE_URL is not supported: {url!r} (use sqlite:///relative/path.db, "
+            "sqlite:////absolute/path.db or sqlite:///:memory:)"
+        )
+    return url[len(prefix) :]
+
+
+def _base_url(url: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"BOT_API_BASE_URL is malformed: {url!r} (expected http(s)://host[:port])")
+    return url.rstrip("/")
+
+
+def _timezone(name: str, zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} is not a known IANA time zone: {zone!r} (e.g. Asia/Kolkata)") from None
+    return zone
+
+
+def _log_level(level: str) -> str:
+    if level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    return level.upper()

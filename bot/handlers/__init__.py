@@ -1,0 +1,38 @@
+"""Which update goes to which handler."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+
+from bot.handlers import dedup, general, organiser, runner, supporter
+
+FIRST, LAST = -1, 99
+NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
+UPDATE_CAPTION = filters.CaptionRegex(r"^/update(@\w+)?(\s|$)")
+UPDATE_TEXT = filters.Regex(r"^/update(@\w+)?(\s|$)")
+
+
+def register(app: Application, admin_ids: frozenset[int]) -> None:
+    app.add_handler(TypeHandler(Update, dedup.skip_seen), group=FIRST)
+    organisers = filters.User(user_id=admin_ids)
+    app.add_handlers(
+        [
+            CommandHandler("start", general.start, filters=NEW),
+            CommandHandler("help", general.help_, filters=NEW),
+            CommandHandler("progress", supporter.progress, filters=NEW),
+            CommandHandler("today", supporter.today, filters=NEW),
+            CommandHandler("update", runner.post, filters=NEW),
+            MessageHandler(NEW & filters.PHOTO & UPDATE_CAPTION, runner.post),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & (UPDATE_TEXT | UPDATE_CAPTION), runner.edit),
+            MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, runner.location),
+            CommandHandler("undo", runner.undo, filters=NEW),
+            CommandHandler("newrun", organiser.new_run, filters=NEW & organisers),
+            CommandHandler("setdistance", organiser.set_distance, filters=NEW & organisers),
+            CommandHandler("setend", organiser.set_end, filters=NEW & organisers),
+            CommandHandler("endrun", organiser.end_run, filters=NEW & organisers),
+            CommandHandler("invite", organiser.invite, filters=NEW & organisers),
+            CommandHandler(organiser.COMMANDS, organiser.refuse, filters=NEW),
+        ]
+    )
+    app.add_handler(TypeHandler(Update, dedup.mark_handled), group=LAST)

@@ -1,0 +1,48 @@
+"""Organisers (ADMIN_IDS) set up runs, correct them and invite runners."""
+
+from telegram import Update
+
+from bot import render
+from bot.context import BotContext
+from bot.handlers.common import command_text, reply, sent_at
+from bot.parsing import MAX_RUN_M, parse_date, parse_distance, parse_new_run, parse_role
+from bot.services import runs
+
+COMMANDS = ("newrun", "setdistance", "setend", "endrun", "invite")
+
+
+async def new_run(update: Update, context: BotContext) -> None:
+    spec = parse_new_run(command_text(update.effective_message))
+    run = await runs.create_run(
+        context.db,
+        spec,
+        context.settings.default_timezone,
+        update.effective_user.id,
+        sent_at(update.effective_message),
+    )
+    await reply(update, render.run_created(run))
+
+
+async def set_distance(update: Update, context: BotContext) -> None:
+    metres = parse_distance(command_text(update.effective_message), "/setdistance 416", max_m=MAX_RUN_M)
+    await reply(update, render.distance_changed(await runs.set_distance(context.db, metres)))
+
+
+async def set_end(update: Update, context: BotContext) -> None:
+    end = parse_date(command_text(update.effective_message), "/setend 2021-08-24")
+    await reply(update, render.end_changed(await runs.set_end_date(context.db, end)))
+
+
+async def end_run(update: Update, context: BotContext) -> None:
+    await runs.end_run(context.db, sent_at(update.effective_message))
+    await reply(update, "🏁 The run is closed where it stands. /progress shows the final figures.")
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    role = parse_role(command_text(update.effective_message), "/invite lead or /invite companion")
+    made = await runs.invite(context.db, role, update.effective_user.id, sent_at(update.effective_message))
+    await reply(update, render.invite_link(context.bot.username, made.token, role, made.expires_at))
+
+
+async def refuse(update: Update, context: BotContext) -> None:
+    await reply(update, "Sorry, only the run's organisers can do that.")

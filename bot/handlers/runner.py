@@ -1,0 +1,79 @@
+"""What runners post: /update (text or photo caption), corrections by editing, locations, /undo."""
+
+from telegram import Update
+
+from bot import render
+from bot.context import BotContext
+from bot.errors import UserError
+from bot.handlers.common import command_text, is_command_for, reply, sent_at
+from bot.parsing import parse_distance_and_note
+from bot.services import tracking
+
+USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
+
+
+def _photo(message) -> str | None:
+    return message.photo[-1].file_id if message.photo else None
+
+
+async def post(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if not is_command_for(message, "update", context.bot.username):
+        return
+    metres, note = parse_distance_and_note(command_text(message), USAGE)
+    result = await tracking.post_update(
+        context.db,
+        user_id=update.effective_user.id,
+        metres=metres,
+        note=note,
+        photo_file_id=_photo(message),
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        at=message.date,
+    )
+    await reply(update, render.posted(result))
+
+
+async def edit(update: Update, context: BotContext) -> None:
+    """An edited /update message corrects the update it made."""
+    message = update.edited_message
+    if not is_command_for(message, "update", context.bot.username):
+        return
+    metres, note = parse_distance_and_note(command_text(message), USAGE)
+    result = await tracking.record_edit(
+        context.db,
+        user_id=update.effective_user.id,
+        metres=metres,
+        note=note,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        photo_file_id=_photo(message),
+        at=sent_at(message),
+        sent_at=message.date,
+    )
+    await reply(update, render.posted(result))
+
+
+async def location(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    try:
+        run = await tracking.save_position(
+            context.db,
+            user_id=update.effective_user.id,
+            latitude=message.location.latitude,
+            longitude=message.location.longitude,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            at=sent_at(message),
+        )
+    except UserError:
+        if update.edited_message:  # each move of a live location: answer the first share only
+            return
+        raise
+    if update.message:
+        await reply(update, render.position_saved(run, live=bool(message.location.live_period)))
+
+
+async def undo(update: Update, context: BotContext) -> None:
+    result = await tracking.undo_last(context.db, update.effective_user.id)
+    await reply(update, render.undone(result))

@@ -1,0 +1,114 @@
+"""Pure functions that turn what a user typed into values, or a UserError that says how to write it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import UserError
+
+MAX_UPDATE_M = 300_000
+MAX_RUN_M = 100_000_000
+ROLES = ("lead", "companion")
+
+# A number with an optional decimal point or comma, then an optional unit. Anything else ("nan",
+# "inf", "1e309", "-5") fails the pattern, so Decimal only ever sees plain digits.
+_DISTANCE = re.compile(r"(?P<num>\d{1,9}(?:[.,]\d{1,6})?)\s*(?P<unit>km|k|m)?", re.IGNORECASE)
+_DISTANCE_THEN_NOTE = re.compile(_DISTANCE.pattern + r"(?:\s+(?P<note>.*))?", re.IGNORECASE | re.DOTALL)
+
+
+def parse_distance(text: str, usage: str, max_m: int = MAX_UPDATE_M) -> int:
+    """'24', '24.5', '24,5', '24km', '24 km', '500m' -> metres."""
+    metres, note = parse_distance_and_note(text, usage, max_m)
+    if note:
+        raise UserError(f"I could not read “{_clip(text)}” as a distance. Write it like: {usage}")
+    return metres
+
+
+def parse_distance_and_note(text: str, usage: str, max_m: int = MAX_UPDATE_M) -> tuple[int, str | None]:
+    """'24 km Flyovers done' -> (24000, 'Flyovers done')."""
+    text = text.strip()
+    if not text:
+        raise UserError(f"Please give a distance. Write it like: {usage}")
+    match = _DISTANCE_THEN_NOTE.fullmatch(text)
+    if not match:
+        raise UserError(f"I could not read “{_clip(text)}” as a distance. Write it like: {usage}")
+    number = Decimal(match["num"].replace(",", "."))
+    factor = 1 if (match["unit"] or "").lower() == "m" else 1000
+    metres = int((number * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if metres <= 0:
+        raise UserError(f"The distance must be more than 0. Write it like: {usage}")
+    if metres > max_m:
+        raise UserError(
+            f"{_clip(text)} is more than {max_m // 1000} km: please check the figure. Write it like: {usage}"
+        )
+    return metres, (match["note"] or "").strip() or None
+
+
+def parse_date(text: str, usage: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"“{_clip(text)}” is not a date (YYYY-MM-DD). Write it like: {usage}") from None
+
+
+def parse_timezone(text: str, usage: str) -> str:
+    zone = text.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"“{_clip(zone)}” is not a known time zone (e.g. Asia/Kolkata). Write it like: {usage}"
+        ) from None
+    return zone
+
+
+def parse_role(text: str, usage: str) -> str:
+    role = text.strip().lower() or "lead"
+    if role not in ROLES:
+        raise UserError(f"The role is lead or companion, not “{_clip(text)}”. Write it like: {usage}")
+    return role
+
+
+@dataclass(frozen=True)
+class NewRun:
+    title: str
+    start_place: str
+    end_place: str
+    distance_m: int
+    start_date: date
+    end_date: date
+    timezone: str | None
+
+
+NEWRUN_USAGE = "/newrun The Unity Run | Mumbai | Statue of Unity | 416 | 2021-08-15 | 2021-08-22 | Asia/Kolkata"
+
+
+def parse_new_run(text: str) -> NewRun:
+    parts = [part.strip() for part in text.split("|")]
+    if len(parts) not in (6, 7) or not all(parts):
+        raise UserError(
+            "A new run needs title, start, finish, km, start date and end date (time zone optional), "
+            f"separated by |. Write it like: {NEWRUN_USAGE}"
+        )
+    title, start_place, end_place = (_limit(p, 100, NEWRUN_USAGE) for p in parts[:3])
+    distance = parse_distance(parts[3], NEWRUN_USAGE, max_m=MAX_RUN_M)
+    start, end = parse_date(parts[4], NEWRUN_USAGE), parse_date(parts[5], NEWRUN_USAGE)
+    if end < start:
+        raise UserError(f"The end date {end} is before the start date {start}. Write it like: {NEWRUN_USAGE}")
+    zone = parse_timezone(parts[6], NEWRUN_USAGE) if len(parts) == 7 else None
+    return NewRun(title, start_place, end_place, distance, start, end, zone)
+
+
+def _limit(text: str, length: int, usage: str) -> str:
+    if len(text) > length:
+        raise UserError(f"“{_clip(text)}” is longer than {length} characters. Write it like: {usage}")
+    return text
+
+
+def _clip(text: str, length: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,247 @@
+"""Pure functions from numbers and records to message text (HTML; user text always escaped)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
+
+from bot.services.runs import Change, Joined
+from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
+from bot.stats import Progress, Stage
+from storage.positions import Position
+from storage.runs import Run
+
+MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
+NOTE_LIMIT = 500
+
+
+def km(metres: int) -> str:
+    """Kilometres with at most one decimal and no trailing .0: 24000 -> '24', 20800 -> '20.8'."""
+    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}".removesuffix(".0")
+
+
+def percent(part: float) -> str:
+    value = Decimal(str(part * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}%"
+
+
+def bar(share: float, width: int = 20) -> str:
+    filled = min(round(share * width), width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def clip(text: str, limit: int = NOTE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def map_link(position: Position, run: Run) -> str:
+    url = f"https://www.openstreetmap.org/?mlat={position.latitude:.5f}&mlon={position.longitude:.5f}#map=14"
+    when = position.at.astimezone(run.tz)
+    return (
+        f'📍 Latest position: <a href="{escape(url)}">map</a> '
+        f"({escape(position.runner_name)}, {when.day} {when:%b %H:%M})"
+    )
+
+
+def run_heading(run: Run) -> str:
+    return f"<b>{escape(run.title)}</b>: {escape(run.start_place)} → {escape(run.end_place)}"
+
+
+def progress(report: ProgressReport) -> str:
+    run, p = report.run, report.progress
+    lines = [run_heading(run)]
+    if p.stage is Stage.NOT_STARTED:
+        lines += [
+            f"Starts on {day_text(run.start_date)}: {km(run.distance_m)} km in {p.days_total} days.",
+            "Not started yet: 0 km so far.",
+        ]
+    elif p.stage is Stage.ENDED:
+        lines += _final_lines(p)
+    else:
+        lines += [f"Day {p.day} of {p.days_total}", "", *_distance_lines(p), "", *_pace_lines(p)]
+    if report.companions or len(report.leads) > 1:
+        lines.append("")
+    if len(report.leads) > 1:
+        lines += [f"🏃 {escape(t.runner.name)}: {km(t.metres)} km" for t in report.leads]
+    lines += [
+        f"🤝 Beside the route: {escape(t.runner.name)} {km(t.metres)} km (companion, not added)"
+        for t in report.companions
+    ]
+    if report.position:
+        lines.append(map_link(report.position, run))
+    return "\n".join(lines)
+
+
+def _distance_lines(p: Progress) -> list[str]:
+    return [
+        f"<b>{km(p.covered_m)} km</b> of {km(p.distance_m)} km · {percent(p.share)}",
+        bar(p.share),
+        f"{km(p.remaining_m)} km to go" if p.remaining_m else "🎉 The full distance is covered!",
+    ]
+
+
+def _pace_lines(p: Progress) -> list[str]:
+    if p.stage is Stage.FINISHED:
+        return [f"Average: {km(p.average_m_per_day)} km a day"]
+    lines = []
+    if p.average_m_per_day:
+        lines.append(f"Average so far: {km(p.average_m_per_day)} km a day")
+    lines.append(f"Needed: {km(p.needed_m_per_day)} km a day to finish by {day_text(p.end)}")
+    if p.behind_m:
+        lines.append(f"Behind plan by {km(p.behind_m)} km (plan: {km(p.planned_m)} km by today)")
+    elif p.ahead_m:
+        lines.append(f"Ahead of plan by {km(p.ahead_m)} km")
+    if p.projected_finish:
+        lines.append(f"Projected finish at this pace: {day_text(p.projected_finish)}")
+    return lines
+
+
+def _final_lines(p: Progress) -> list[str]:
+    lines = [
+        f"Finished: <b>{km(p.covered_m)} km</b> of the planned {km(p.distance_m)} km · {percent(p.share)}",
+        bar(p.share),
+    ]
+    if p.remaining_m:
+        lines.append(f"{km(p.remaining_m)} km short of the plan")
+    lines.append(f"Planned: {p.days_total} days, {day_text(p.start)} to {day_text(p.end)}; ran {p.days_run} days")
+    if p.average_m_per_day:
+        lines.append(f"Average: {km(p.average_m_per_day)} km a day")
+    return lines
+
+
+def today(report: TodayReport) -> str:
+    run = report.run
+    heading = f"{run_heading(run)}\n{day_text(report.today)}"
+    if 1 <= report.day <= (run.end_date - run.start_date).days + 1:
+        heading += f" · day {report.day}"
+    lines = [heading, ""]
+    if not report.entries:
+        lines.append("Nobody has posted an update today yet.")
+    for entry in report.entries:
+        u = entry.update
+        role = " (companion)" if entry.role == "companion" else ""
+        line = f"🏃 <b>{escape(entry.name)}</b>{role}: {km(u.metres)} km"
+        if u.photo_file_id:
+            line += " 📷"
+        if u.note:
+            line += f"\n    {escape(clip(u.note))}"
+        lines.append(line)
+    if report.position:
+        lines += ["", map_link(report.position, run)]
+    return "\n".join(lines)
+
+
+def photo_caption(name: str, metres: int, note: str | None) -> str:
+    caption = f"{escape(name)}: {km(metres)} km"
+    room = MAX_CAPTION - len(caption) - 2
+    if note and room > 10:
+        # escaping can lengthen the note, so clip the escaped text at an entity boundary
+        escaped = escape(note)
+        if len(escaped) > room:
+            escaped = escaped[: room - 1]
+            escaped = escaped[: escaped.rfind("&")] if escaped.rfind("&") > escaped.rfind(";") else escaped
+            escaped += "…"
+        caption += f"\n{escaped}"
+    return caption
+
+
+def posted(result: Posted) -> str:
+    u = result.update
+    if result.before_m is not None:
+        head = f"✏️ Corrected: {km(result.before_m)} km → <b>{km(u.metres)} km</b>"
+    else:
+        head = f"✅ Posted <b>{km(u.metres)} km</b> for day {(u.local_day - result.run.start_date).days + 1}"
+    return f"{head}\nYour total: {km(result.runner_total_m)} km. /progress shows the route."
+
+
+def position_saved(run: Run, live: bool) -> str:
+    follow = " It will follow your live location." if live else ""
+    return f"📍 Position saved for {escape(run.title)}.{follow}"
+
+
+def undone(result: Undone) -> str:
+    return (
+        f"↩️ Removed your update of {km(result.update.metres)} km ({day_text(result.update.local_day)}).\n"
+        f"Your total: {km(result.runner_total_m)} km."
+    )
+
+
+def run_created(run: Run) -> str:
+    days = (run.end_date - run.start_date).days + 1
+    return (
+        f"🏁 New run: {run_heading(run)}\n"
+        f"{km(run.distance_m)} km, {day_text(run.start_date)} to {day_text(run.end_date)} ({days} days), "
+        f"time zone {escape(run.timezone)}.\nInvite runners with /invite lead or /invite companion."
+    )
+
+
+def distance_changed(change: Change) -> str:
+    before, after = change.before.distance_m, change.after.distance_m
+    return f"Distance of {escape(change.after.title)}: {km(before)} km → {km(after)} km."
+
+
+def end_changed(change: Change) -> str:
+    return (
+        f"End date of {escape(change.after.title)}: {day_text(change.before.end_date)} → "
+        f"{day_text(change.after.end_date)}."
+    )
+
+
+def invite_link(bot_username: str, token: str, role: str, expires_at: datetime) -> str:
+    return (
+        f"Invite for a {role} runner, valid once until {expires_at:%d %b %Y %H:%M} UTC:\n"
+        f"https://t.me/{bot_username}?start={token}"
+    )
+
+
+def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Cut a long reply into messages at line ends (our lines never hold a tag across them)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if line.rfind("&", 0, cut) > line.rfind(";", 0, cut):
+                cut = line.rfind("&", 0, cut)
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def joined(result: Joined) -> str:
+    role = "the lead runner" if result.runner.is_lead else "a companion runner"
+    return (
+        f"Welcome, {escape(result.runner.name)}! You are {role} of {run_heading(result.run)}.\n"
+        "Post your km with /update 24 [note], or send a photo with that caption. "
+        "Share your location with me here so supporters can see where you are."
+    )
+
+
+def welcome(run: Run | None, commands: str) -> str:
+    intro = "👋 I follow a long-distance run for its supporters: progress, daily updates, and more."
+    if run is None:
+        current = "There is no run yet."
+    else:
+        current = (
+            f"Now following {run_heading(run)}, {km(run.distance_m)} km, "
+            f"{day_text(run.start_date)} to {day_text(run.end_date)}."
+        )
+    return f"{intro}\n{current}\n\n{commands}"

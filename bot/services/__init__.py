@@ -1,0 +1,1 @@
+"""What the bot does, in plain values: no Telegram here, and no SQL (that is in storage/)."""

@@ -1,0 +1,268 @@
+"""The real Application with a fake Bot API at the HTTP edge: for tests, the demo and benchmarks.
+
+`FakeBotAPI` is a `telegram.request.BaseRequest` that answers like Telegram and records every call.
+`Simulator` builds the bot with `build_application`, plays updates built the way Telegram sends
+them, and moves a simulated clock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.context import DB
+from storage.db import Database
+
+BOT_ID = 7000000001
+FAKE_TOKEN = f"{BOT_ID}:AAFakeTokenForTestsAndTheOfflineDemo000"
+Params = dict[str, Any]
+Responder = Callable[[str, Params], "tuple[int, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    params: Params
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return self.params.get("text") or self.params.get("caption") or ""
+
+
+class FakeBotAPI(BaseRequest):
+    """Answers Bot API methods as Telegram would; `responder` can return an error for a call."""
+
+    def __init__(self, username: str = "UnityRunBot", clock: Callable[[], datetime] | None = None) -> None:
+        self.username = username
+        self.calls: list[Call] = []
+        self.responder: Responder | None = None
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._message_ids = itertools.count(100_000)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any):
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        call = Call(api_method, params)
+        self.calls.append(call)
+        answer = self.responder(api_method, params) if self.responder else None
+        if answer is not None:
+            status, body = answer
+            return status, json.dumps(body).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(call)}).encode()
+
+    def _result(self, call: Call) -> Any:
+        if call.method == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Unity Run",
+                "username": self.username,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if call.method == "getUpdates":
+            return []
+        if call.method in ("sendMessage", "sendPhoto", "editMessageText"):
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(self.clock().timestamp()),
+                "chat": {"id": call.chat_id, "type": "private" if (call.chat_id or 0) > 0 else "supergroup"},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Unity Run", "username": self.username},
+            }
+            if call.method == "sendPhoto":
+                message["photo"] = [
+                    {"file_id": str(call.params.get("photo")), "file_unique_id": "u", "width": 1280, "height": 960}
+                ]
+                message["caption"] = call.params.get("caption", "")
+            else:
+                message["text"] = call.params.get("text", "")
+            return message
+        return True
+
+    def sent(self, chat_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.method in ("sendMessage", "sendPhoto") and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+
+def error(code: int, description: str, **parameters: Any) -> tuple[int, Any]:
+    """A Bot API error body: error(403, 'Forbidden: bot was blocked by the user')."""
+    body = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return code, body
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+
+    def as_user(self) -> Params:
+        user = {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "en"}
+        if self.last_name:
+            user["last_name"] = self.last_name
+        if self.username:
+            user["username"] = self.username
+        return user
+
+    def private_chat(self) -> Params:
+        chat = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.last_name:
+            chat["last_name"] = self.last_name
+        return chat
+
+
+def group_chat(chat_id: int, title: str, kind: str = "supergroup") -> Params:
+    return {"id": chat_id, "type": kind, "title": title}
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2021, 8, 15, 1, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class Updates:
+    """Builds update payloads the way Telegram sends them (dates in seconds, command entities)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._update_ids = itertools.count(500_000_001)
+        self._message_ids = itertools.count(1)
+
+    def _message(self, person: Person, chat: Params | None, **content: Any) -> Params:
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(self.clock().timestamp()),
+            "chat": chat or person.private_chat(),
+            "from": person.as_user(),
+            **content,
+        }
+
+    def _wrap(self, message: Params, kind: str = "message") -> Params:
+        return {"update_id": next(self._update_ids), kind: message}
+
+    def text(self, person: Person, text: str, chat: Params | None = None) -> Params:
+        content: Params = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return self._wrap(self._message(person, chat, **content))
+
+    def photo(self, person: Person, caption: str, file_id: str = "AgACAgIAAxkBAAIBPhoto", chat: Params | None = None):
+        content: Params = {
+            "photo": [
+                {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 67},
+                {"file_id": file_id, "file_unique_id": f"{file_id}-l", "width": 1280, "height": 960},
+            ],
+            "caption": caption,
+        }
+        if caption.startswith("/"):
+            content["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+        return self._wrap(self._message(person, chat, **content))
+
+    def location(self, person: Person, latitude: float, longitude: float, live_period: int | None = None):
+        location: Params = {"latitude": latitude, "longitude": longitude}
+        if live_period:
+            location["live_period"] = live_period
+        return self._wrap(self._message(person, None, location=location))
+
+    def edit(self, original: Params, **changes: Any) -> Params:
+        """The `edited_message` Telegram sends when `original`'s message is edited (or a live location moves)."""
+        message = dict(original.get("message") or original["edited_message"])
+        message.update(changes)
+        if "text" in changes:
+            text = changes["text"]
+            message["entities"] = (
+                [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
+            )
+        if "caption" in changes:
+            caption = changes["caption"]
+            message["caption_entities"] = (
+                [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+                if caption.startswith("/")
+                else []
+            )
+        message["edit_date"] = int(self.clock().timestamp())
+        return self._wrap(message, "edited_message")
+
+
+class Simulator:
+    """`async with Simulator(...) as sim:` runs the real application, as `run_polling` would set it up."""
+
+    def __init__(
+        self,
+        database: str | Path,
+        admin_ids: frozenset[int] = frozenset(),
+        clock: Clock | None = None,
+        username: str = "UnityRunBot",
+        **settings: Any,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.api = FakeBotAPI(username, clock=self.clock)
+        self.updates = Updates(self.clock)
+        self.settings = Settings(
+            token=FAKE_TOKEN, admin_ids=frozenset(admin_ids), database_path=str(database), **settings
+        )
+        self.app: Application = build_application(self.settings, request=self.api, clock=self.clock)
+
+    async def __aenter__(self) -> Simulator:
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+
+    async def send(self, payload: Params) -> list[Call]:
+        """Process one update; return the Bot API calls it caused."""
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return self.api.calls[before:]
+
+    async def say(self, person: Person, text: str, chat: Params | None = None) -> str:
+        """Send a text message; return the text of the bot's replies, joined."""
+        calls = await self.send(self.updates.text(person, text, chat))
+        return "\n".join(c.text for c in calls if c.method in ("sendMessage", "sendPhoto"))
+
+    @property
+    def db(self) -> Database:
+        return self.app.bot_data[DB]

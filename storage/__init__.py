@@ -1,0 +1,1 @@
+"""Everything that knows SQL. Knows nothing of Telegram."""

@@ -1,0 +1,100 @@
+"""One aiosqlite connection, its PRAGMAs, migrations and the transaction helper."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+MEMORY = ":memory:"
+
+
+class Database:
+    """The process's single connection.
+
+    aiosqlite runs every statement of a connection on one thread, so separate statements are
+    safe, but two tasks' transactions would interleave: every write goes through
+    `transaction()`, which holds a lock around BEGIN IMMEDIATE ... COMMIT.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        path = str(path)
+        if path != MEMORY:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        if path != MEMORY:
+            await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        db = cls(conn)
+        await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def migrate(self) -> None:
+        """Apply every numbered migration newer than `PRAGMA user_version`, each atomically."""
+        async with self.conn.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()
+        for number, sql in migrations():
+            if number <= version:
+                continue
+            log.info("Applying migration %04d", number)
+            async with self.transaction() as conn:
+                for statement in split_statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {number:d}")
+
+
+def migrations() -> list[tuple[int, str]]:
+    folder = resources.files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit mid-migration)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,25 @@
+"""Ids of Telegram updates already handled, so a re-delivered update changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import to_text
+
+
+async def mark(conn: aiosqlite.Connection, update_id: int, at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (update_id, to_text(at)),
+    )
+
+
+async def since(conn: aiosqlite.Connection, moment: datetime) -> set[int]:
+    async with conn.execute("SELECT update_id FROM handled_updates WHERE handled_at >= ?", (to_text(moment),)) as cur:
+        return {row[0] for row in await cur.fetchall()}
+
+
+async def forget_before(conn: aiosqlite.Connection, moment: datetime) -> None:
+    await conn.execute("DELETE FROM handled_updates WHERE handled_at < ?", (to_text(moment),))

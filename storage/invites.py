@@ -1,0 +1,52 @@
+"""One-time invitations that make their user a runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import from_text, to_text
+
+
+@dataclass(frozen=True)
+class Invite:
+    token: str
+    run_id: int
+    role: str
+    expires_at: datetime
+    used_by: int | None
+
+
+async def create(
+    conn: aiosqlite.Connection,
+    token: str,
+    run_id: int,
+    role: str,
+    created_by: int,
+    now: datetime,
+    expires_at: datetime,
+) -> Invite:
+    await conn.execute(
+        "INSERT INTO invites (token, run_id, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (token, run_id, role, created_by, to_text(now), to_text(expires_at)),
+    )
+    return Invite(token, run_id, role, expires_at, None)
+
+
+async def get(conn: aiosqlite.Connection, token: str) -> Invite | None:
+    async with conn.execute("SELECT * FROM invites WHERE token = ?", (token,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    return Invite(row["token"], row["run_id"], row["role"], from_text(row["expires_at"]), row["used_by"])
+
+
+async def use(conn: aiosqlite.Connection, token: str, user_id: int, now: datetime) -> bool:
+    """Mark the invite used by `user_id`; False when someone used it first."""
+    cur = await conn.execute(
+        "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL",
+        (user_id, to_text(now), token),
+    )
+    return cur.rowcount == 1

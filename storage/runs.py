@@ -1,0 +1,101 @@
+"""Runs: what is run, from where to where, how far, when and in which time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from storage.clock import from_text, to_text
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    title: str
+    start_place: str
+    end_place: str
+    distance_m: int
+    start_date: date
+    end_date: date
+    timezone: str
+    ended_at: datetime | None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+
+def _run(row: aiosqlite.Row) -> Run:
+    return Run(
+        id=row["id"],
+        title=row["title"],
+        start_place=row["start_place"],
+        end_place=row["end_place"],
+        distance_m=row["distance_m"],
+        start_date=date.fromisoformat(row["start_date"]),
+        end_date=date.fromisoformat(row["end_date"]),
+        timezone=row["timezone"],
+        ended_at=from_text(row["ended_at"]),
+    )
+
+
+async def create(
+    conn: aiosqlite.Connection,
+    *,
+    title: str,
+    start_place: str,
+    end_place: str,
+    distance_m: int,
+    start_date: date,
+    end_date: date,
+    timezone: str,
+    created_by: int,
+    now: datetime,
+) -> Run:
+    async with conn.execute(
+        "INSERT INTO runs (title, start_place, end_place, distance_m, start_date, end_date, timezone,"
+        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        (
+            title,
+            start_place,
+            end_place,
+            distance_m,
+            start_date.isoformat(),
+            end_date.isoformat(),
+            timezone,
+            created_by,
+            to_text(now),
+        ),
+    ) as cur:
+        return _run(await cur.fetchone())
+
+
+async def current(conn: aiosqlite.Connection) -> Run | None:
+    """The run created last: it stays current, ended or not, until the next /newrun."""
+    async with conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1") as cur:
+        row = await cur.fetchone()
+    return _run(row) if row else None
+
+
+async def get(conn: aiosqlite.Connection, run_id: int) -> Run | None:
+    async with conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)) as cur:
+        row = await cur.fetchone()
+    return _run(row) if row else None
+
+
+async def set_distance(conn: aiosqlite.Connection, run_id: int, distance_m: int) -> None:
+    await conn.execute("UPDATE runs SET distance_m = ? WHERE id = ?", (distance_m, run_id))
+
+
+async def set_end_date(conn: aiosqlite.Connection, run_id: int, end_date: date) -> None:
+    await conn.execute("UPDATE runs SET end_date = ? WHERE id = ?", (end_date.isoformat(), run_id))
+
+
+async def end(conn: aiosqlite.Connection, run_id: int, now: datetime) -> None:
+    await conn.execute("UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (to_text(now), run_id))

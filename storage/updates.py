@@ -1,0 +1,99 @@
+"""Runners' posts: km for a local day, a note, a photo; keyed by the message they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.clock import to_text
+
+
+@dataclass(frozen=True)
+class RunnerUpdate:
+    id: int
+    runner_id: int
+    local_day: date
+    metres: int
+    note: str | None
+    photo_file_id: str | None
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class DayEntry:
+    """One update with the name and role of the runner who posted it."""
+
+    name: str
+    role: str
+    update: RunnerUpdate
+
+
+def _update(row: aiosqlite.Row) -> RunnerUpdate:
+    return RunnerUpdate(
+        row["id"],
+        row["runner_id"],
+        date.fromisoformat(row["local_day"]),
+        row["metres"],
+        row["note"],
+        row["photo_file_id"],
+        row["chat_id"],
+        row["message_id"],
+    )
+
+
+async def add(
+    conn: aiosqlite.Connection,
+    *,
+    run_id: int,
+    runner_id: int,
+    local_day: date,
+    metres: int,
+    note: str | None,
+    photo_file_id: str | None,
+    chat_id: int,
+    message_id: int,
+    at: datetime,
+) -> RunnerUpdate | None:
+    """The stored update, or None when this message was stored already (a re-delivery)."""
+    async with conn.execute(
+        "INSERT INTO updates (run_id, runner_id, local_day, metres, note, photo_file_id, chat_id, message_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",
+        (run_id, runner_id, local_day.isoformat(), metres, note, photo_file_id, chat_id, message_id, to_text(at)),
+    ) as cur:
+        row = await cur.fetchone()
+    return _update(row) if row else None
+
+
+async def by_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> RunnerUpdate | None:
+    async with conn.execute("SELECT * FROM updates WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)) as cur:
+        row = await cur.fetchone()
+    return _update(row) if row else None
+
+
+async def correct(conn: aiosqlite.Connection, update_id: int, metres: int, note: str | None, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE updates SET metres = ?, note = ?, edited_at = ? WHERE id = ?", (metres, note, to_text(at), update_id)
+    )
+
+
+async def last_of_runner(conn: aiosqlite.Connection, runner_id: int) -> RunnerUpdate | None:
+    async with conn.execute("SELECT * FROM updates WHERE runner_id = ? ORDER BY id DESC LIMIT 1", (runner_id,)) as cur:
+        row = await cur.fetchone()
+    return _update(row) if row else None
+
+
+async def delete(conn: aiosqlite.Connection, update_id: int) -> None:
+    await conn.execute("DELETE FROM updates WHERE id = ?", (update_id,))
+
+
+async def of_day(conn: aiosqlite.Connection, run_id: int, local_day: date) -> list[DayEntry]:
+    """The day's updates in the order they were posted."""
+    async with conn.execute(
+        "SELECT u.*, r.name, r.role FROM updates u JOIN runners r ON r.id = u.runner_id"
+        " WHERE u.run_id = ? AND u.local_day = ? ORDER BY u.id",
+        (run_id, local_day.isoformat()),
+    ) as cur:
+        return [DayEntry(row["name"], row["role"], _update(row)) for row in await cur.fetchall()]

@@ -1,0 +1,39 @@
+"""Fixtures: the real Application from bot/app.py behind a fake Bot API, on a temporary database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.simulator import Clock, Person, Simulator
+
+ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
+MILIND = Person(2001, "Milind", "Soman", "milindrunning")
+ANKITA = Person(2002, "Ankita", "Konwar")
+ASHA = Person(3001, "Asha")
+RAVI = Person(3002, "Ravi")
+
+UNITY_RUN = "/newrun The Unity Run | Mumbai | Statue of Unity | 416 | 2021-08-15 | 2021-08-22 | Asia/Kolkata"
+# 15 Aug 2021, 06:30 in Mumbai (IST, UTC+05:30)
+DAY1_MORNING = datetime(2021, 8, 15, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sim(tmp_path):
+    async with Simulator(tmp_path / "bot.db", admin_ids=frozenset({ORGANISER.id}), clock=Clock(DAY1_MORNING)) as s:
+        yield s
+
+
+async def invite(sim: Simulator, role: str) -> str:
+    reply = await sim.say(ORGANISER, f"/invite {role}")
+    return reply.rsplit("start=", 1)[1].strip()
+
+
+@pytest.fixture
+async def unity(sim):
+    """The Unity Run set up: Milind the lead, Ankita a companion; 06:30 on day 1."""
+    await sim.say(ORGANISER, UNITY_RUN)
+    await sim.say(MILIND, f"/start {await invite(sim, 'lead')}")
+    await sim.say(ANKITA, f"/start {await invite(sim, 'companion')}")
+    return sim
