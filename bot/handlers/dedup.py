@@ -48,5 +48,6 @@ async def skip_seen(update: Update, context: BotContext) -> None:
 
 
 async def mark_handled(update: Update, context: BotContext) -> None:
-    # A single statement: it needs no transaction of its own (see storage.handled).
+    # One statement needs no transaction of its own; inside another task's open transaction it
+    # commits or rolls back with it, and a lost mark at worst re-runs idempotent handlers.
     await handled.mark(context.db.conn, update.update_id, context.now())
