@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot import commands, handlers
+from bot import commands, handlers, jobs
 from bot.config import Settings
 from bot.context import CLOCK, DB, HANDLED, SETTINGS, BotContext, system_clock
 from bot.errors import UserError
@@ -52,11 +52,12 @@ def build_application(
 
 
 async def setup_application(app: Application) -> None:
-    """post_init: open the database, load what must survive restarts, publish the command menu."""
+    """post_init: open the database, load what must survive restarts, schedule the jobs, publish the menu."""
     settings: Settings = app.bot_data[SETTINGS]
     db = await Database.open(settings.database_path)
     app.bot_data[DB] = db
     app.bot_data[HANDLED] = await dedup.load(db, app.bot_data[CLOCK]())
+    jobs.schedule(app)
     await publish_commands(app, settings)
 
 

@@ -6,6 +6,10 @@ ANYONE = (
     ("progress", "Where the run stands: km, pace, projection"),
     ("today", "Today's updates from the runners"),
     ("help", "The commands you can use"),
+    ("follow", "A private message for each runner update (/unfollow stops them)"),
+    ("unfollow", "Stop the update messages"),
+    ("subscribe", "A daily summary here: /subscribe [HH:MM] [time zone] (group admins, or you in private)"),
+    ("unsubscribe", "Stop the daily summary here"),
 )
 RUNNER = (
     ("update", "Post your km: /update 24 [note], or a photo with that caption; edit it to correct"),

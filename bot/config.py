@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.parsing import time_of_day
+
 TELEGRAM_API = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,100}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -28,6 +30,7 @@ class Settings:
     bot_api_base_url: str = TELEGRAM_API
     default_timezone: str = "Asia/Kolkata"
     log_level: str = "INFO"
+    summary_time: str = "21:00"  # HH:MM, the daily summary's default local time
 
     def is_organiser(self, user_id: int | None) -> bool:
         return user_id in self.admin_ids
@@ -52,6 +55,7 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         bot_api_base_url=_base_url(get("BOT_API_BASE_URL", TELEGRAM_API)),
         default_timezone=_timezone("DEFAULT_TIMEZONE", get("DEFAULT_TIMEZONE", "Asia/Kolkata")),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
+        summary_time=_time_of_day("SUMMARY_TIME", get("SUMMARY_TIME", "21:00")),
     )
 
 
@@ -94,6 +98,13 @@ def _timezone(name: str, zone: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{name} is not a known IANA time zone: {zone!r} (e.g. Asia/Kolkata)") from None
     return zone
+
+
+def _time_of_day(name: str, text: str) -> str:
+    value = time_of_day(text)
+    if value is None:
+        raise ConfigError(f"{name} must be a time of day as HH:MM (00:00 to 23:59), not {text!r}")
+    return value
 
 
 def _log_level(level: str) -> str:

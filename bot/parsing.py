@@ -66,6 +66,38 @@ def parse_timezone(text: str, usage: str) -> str:
     return zone
 
 
+_TIME_OF_DAY = re.compile(r"(?P<hour>[01]?\d|2[0-3])[:.](?P<minute>[0-5]\d)")
+
+
+def time_of_day(text: str) -> str | None:
+    """'21:00', '9:05', '21.00' -> 'HH:MM' (24-hour); None when it is not a time of day."""
+    match = _TIME_OF_DAY.fullmatch(text.strip())
+    return f"{int(match['hour']):02d}:{match['minute']}" if match else None
+
+
+def parse_time_of_day(text: str, usage: str) -> str:
+    value = time_of_day(text)
+    if value is None:
+        raise UserError(f"“{_clip(text)}” is not a time of day (HH:MM, 00:00 to 23:59). Write it like: {usage}")
+    return value
+
+
+def parse_subscription(text: str, usage: str) -> tuple[str | None, str | None]:
+    """'[HH:MM] [Time/Zone]', in either order -> (time or None, zone or None)."""
+    words = text.split()
+    if len(words) > 2:
+        raise UserError(f"Give a time and, if you like, a time zone. Write it like: {usage}")
+    time, zone = None, None
+    for word in words:
+        if word[0].isdigit() and time is None:
+            time = parse_time_of_day(word, usage)
+        elif not word[0].isdigit() and zone is None:
+            zone = parse_timezone(word, usage)
+        else:
+            raise UserError(f"Give one time and at most one time zone. Write it like: {usage}")
+    return time, zone
+
+
 def parse_role(text: str, usage: str) -> str:
     role = text.strip().lower() or "lead"
     if role not in ROLES:

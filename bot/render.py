@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
+from bot.services.chats import News, Subscribed
 from bot.services.runs import Change, Joined
+from bot.services.summaries import DaySummary
 from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
 from bot.stats import Progress, Stage
 from storage.positions import Position
@@ -245,3 +247,139 @@ def welcome(run: Run | None, commands: str) -> str:
             f"{day_text(run.start_date)} to {day_text(run.end_date)}."
         )
     return f"{intro}\n{current}\n\n{commands}"
+
+
+# --- Group chats and followers: subscriptions, daily summaries, update messages, milestones ---
+
+
+def _day_lines(entries: list) -> list[str]:
+    """Each runner's km of the day (leads first), with the notes and a 📷 if there were photos."""
+    by_runner: dict[int, list] = {}
+    for entry in sorted(entries, key=lambda e: e.role != "lead"):
+        by_runner.setdefault(entry.update.runner_id, []).append(entry)
+    lines = []
+    for posts in by_runner.values():
+        first = posts[0]
+        icon, role = ("🏃", "") if first.role == "lead" else ("🤝", " (companion)")
+        line = f"{icon} <b>{escape(first.name)}</b>{role}: {km(sum(p.update.metres for p in posts))} km"
+        if any(p.update.photo_file_id for p in posts):
+            line += " 📷"
+        lines.append(line)
+        lines += [f"    {escape(clip(p.update.note, 300))}" for p in posts if p.update.note]
+    return lines
+
+
+def _fit(text: str) -> str:
+    """One message: a summary longer than Telegram allows (a day of very many notes) loses its tail."""
+    return text if len(text) <= MAX_MESSAGE else text[: text.rfind("\n", 0, MAX_MESSAGE - 2)] + "\n…"
+
+
+def daily_summary(summary: DaySummary, supporters: str | None = None) -> str:
+    """The summary of a run's local day, sent to subscribed chats. `supporters`: an HTML section
+    about the supporters' day (pledges, km logged), added when given."""
+    run, p = summary.run, summary.progress
+    if summary.final:
+        lines = [f"🏁 <b>Final summary</b> · {run_heading(run)}", "", *_final_lines(p)]
+        if summary.entries:
+            lines += ["", f"{day_text(summary.day)}:", *_day_lines(summary.entries)]
+    else:
+        route, *rest = _distance_lines(p)
+        lines = [
+            f"📰 Daily summary · {run_heading(run)}",
+            f"<b>Day {p.day} of {p.days_total}</b> · {day_text(summary.day)}",
+            "",
+        ]
+        lines += _day_lines(summary.entries) or [f"No update from the runners on day {p.day}."]
+        lines += ["", f"Route: {route}", *rest, *_pace_lines(p)]
+    if summary.position:
+        lines.append(map_link(summary.position, run))
+    if supporters:
+        lines += ["", supporters]
+    if summary.final:
+        lines += ["", "Thank you for following! This was the last daily summary of this run."]
+    else:
+        lines += ["", "/progress for the latest figures · /today for today's updates"]
+    return _fit("\n".join(lines))
+
+
+def follower_update(news: News) -> str:
+    """The short private message a follower gets for a runner's new update."""
+    posted = news.posted
+    u, run, runner = posted.update, posted.run, posted.runner
+    lines = [f"🏃 <b>{escape(runner.name)}</b>: +{km(u.metres)} km (day {(u.local_day - run.start_date).days + 1})"]
+    if u.note:
+        lines.append(escape(clip(u.note, 200)))
+    if runner.is_lead:
+        share = news.route_m / run.distance_m
+        lines.append(f"Route so far: {km(news.route_m)} of {km(run.distance_m)} km · {percent(share)}")
+        if posted.runner_total_m != news.route_m:
+            lines.append(f"{escape(runner.name)}: {km(posted.runner_total_m)} km in all")
+    else:
+        lines.append(f"{km(posted.runner_total_m)} km in all (companion, beside the route)")
+    return "\n".join(lines)
+
+
+MILESTONE_TITLES = {25: "A quarter of the way!", 50: "Halfway!", 75: "Three quarters done!", 100: "The finish!"}
+
+
+def milestone(news: News) -> str:
+    run = news.posted.run
+    day = (news.posted.update.local_day - run.start_date).days + 1
+    if news.milestone == 100:
+        what = f"The full {km(run.distance_m)} km of {escape(run.title)} is covered, on day {day}."
+    else:
+        what = (
+            f"{escape(run.title)} has passed {news.milestone}% of its route on day {day}: "
+            f"{km(news.route_m)} km of {km(run.distance_m)} km."
+        )
+    icon = "🏁" if news.milestone == 100 else "🎉"
+    return f"{icon} <b>{MILESTONE_TITLES[news.milestone]}</b>\n{what}\n/progress for the details"
+
+
+def subscribed(result: Subscribed) -> str:
+    sub, run = result.subscription, result.run
+    who = "You" if sub.kind == "private" else "This group"
+    what = f"the daily summary of <b>{escape(run.title)}</b>" if run else "the daily summary of the run"
+    lines = [f"✅ {who} will get {what} at {sub.local_time} ({escape(result.zone)} time)."]
+    if run is None:
+        lines.append("There is no run yet: the summaries start with the next run.")
+    elif sub.starts_on <= run.end_date:
+        lines.append(f"The first one comes on {day_text(max(sub.starts_on, run.start_date))}.")
+    lines.append("Change it with /subscribe HH:MM [time zone], stop it with /unsubscribe.")
+    return "\n".join(lines)
+
+
+def unsubscribed(ended: bool) -> str:
+    if ended:
+        return "🔕 The daily summary here has stopped. /subscribe starts it again."
+    return "There is no daily summary here to stop. /subscribe starts one."
+
+
+def followed(new: bool) -> str:
+    if new:
+        return "🔔 You will get a short message here for each runner update. /unfollow stops them."
+    return "You follow the runners already. /unfollow stops the messages."
+
+
+def unfollowed(ended: bool) -> str:
+    if ended:
+        return "🔕 No more update messages. /follow turns them back on."
+    return "You were not following the runners. /follow sends you a message for each update."
+
+
+def hello_group(run: Run | None, summary_time: str, zone: str) -> str:
+    following = f"I follow {run_heading(run)} for its supporters" if run else "I follow long-distance runs"
+    return (
+        f"👋 Hello, everyone! {following}: progress, the runners' updates, milestones.\n"
+        f"An administrator can send /subscribe for a daily summary here at {summary_time} ({escape(zone)} time), "
+        "or /subscribe HH:MM [time zone] for another time.\n"
+        "Anyone can ask /progress or /today."
+    )
+
+
+def lost_rights(title: str | None) -> str:
+    where = f"<b>{escape(title)}</b>" if title else "a group you subscribed"
+    return (
+        f"I may no longer send messages in {where}, so its daily summary has stopped. "
+        "Let me send messages there again, then send /subscribe in that group."
+    )

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.triggers.date import DateTrigger
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
@@ -54,6 +55,7 @@ class FakeBotAPI(BaseRequest):
         self.responder: Responder | None = None
         self.clock = clock or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(100_000)
+        self.admins: dict[int, list[Person]] = {}  # chat id -> its administrators, the owner first
 
     @property
     def read_timeout(self) -> float | None:
@@ -89,6 +91,14 @@ class FakeBotAPI(BaseRequest):
             }
         if call.method == "getUpdates":
             return []
+        if call.method == "getChatAdministrators":
+            admins = self.admins.get(call.chat_id, [])
+            return [chat_member(p.as_user(), "creator" if i == 0 else "administrator") for i, p in enumerate(admins)]
+        if call.method == "getChatMember":
+            user_id = int(call.params["user_id"])
+            ids = [p.id for p in self.admins.get(call.chat_id, [])]
+            status = "creator" if ids[:1] == [user_id] else "administrator" if user_id in ids else "member"
+            return chat_member({"id": user_id, "is_bot": False, "first_name": "Member"}, status)
         if call.method in ("sendMessage", "sendPhoto", "editMessageText"):
             message = {
                 "message_id": next(self._message_ids),
@@ -112,6 +122,24 @@ class FakeBotAPI(BaseRequest):
             for c in self.calls
             if c.method in ("sendMessage", "sendPhoto") and (chat_id is None or c.chat_id == chat_id)
         ]
+
+
+def bot_user(username: str = "UnityRunBot") -> Params:
+    return {"id": BOT_ID, "is_bot": True, "first_name": "Unity Run", "username": username}
+
+
+def chat_member(user: Params, status: str) -> Params:
+    """A ChatMember as the Bot API sends it: status creator, administrator, member, left or kicked."""
+    member: Params = {"status": status, "user": user}
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        rights = ("manage_chat", "delete_messages", "manage_video_chats", "restrict_members", "promote_members",
+                  "change_info", "invite_users", "post_stories", "edit_stories", "delete_stories")  # fmt: skip
+        member.update({"can_be_edited": False, "is_anonymous": False, **{f"can_{r}": True for r in rights}})
+    elif status == "kicked":
+        member["until_date"] = 0
+    return member
 
 
 def error(code: int, description: str, **parameters: Any) -> tuple[int, Any]:
@@ -204,6 +232,21 @@ class Updates:
             location["live_period"] = live_period
         return self._wrap(self._message(person, None, location=location))
 
+    def my_membership(self, chat: Params, by: Person, old: str, new: str) -> Params:
+        """`my_chat_member`: the bot's status in `chat` changed from `old` to `new` (member, left, kicked, ...)."""
+        change = {
+            "chat": chat,
+            "from": by.as_user(),
+            "date": int(self.clock().timestamp()),
+            "old_chat_member": chat_member(bot_user(), old),
+            "new_chat_member": chat_member(bot_user(), new),
+        }
+        return {"update_id": next(self._update_ids), "my_chat_member": change}
+
+    def migrate(self, person: Person, chat: Params, new_chat_id: int) -> Params:
+        """The service message Telegram sends in a group upgraded to the supergroup `new_chat_id`."""
+        return self._wrap(self._message(person, chat, migrate_to_chat_id=new_chat_id))
+
     def edit(self, original: Params, **changes: Any) -> Params:
         """The `edited_message` Telegram sends when `original`'s message is edited (or a live location moves)."""
         message = dict(original.get("message") or original["edited_message"])
@@ -233,6 +276,7 @@ class Simulator:
         admin_ids: frozenset[int] = frozenset(),
         clock: Clock | None = None,
         username: str = "UnityRunBot",
+        rate_limiter: BaseRateLimiter | None = None,
         **settings: Any,
     ) -> None:
         self.clock = clock or Clock()
@@ -241,7 +285,9 @@ class Simulator:
         self.settings = Settings(
             token=FAKE_TOKEN, admin_ids=frozenset(admin_ids), database_path=str(database), **settings
         )
-        self.app: Application = build_application(self.settings, request=self.api, clock=self.clock)
+        self.app: Application = build_application(
+            self.settings, request=self.api, clock=self.clock, rate_limiter=rate_limiter
+        )
 
     async def __aenter__(self) -> Simulator:
         await self.app.initialize()
@@ -262,6 +308,19 @@ class Simulator:
         """Send a text message; return the text of the bot's replies, joined."""
         calls = await self.send(self.updates.text(person, text, chat))
         return "\n".join(c.text for c in calls if c.method in ("sendMessage", "sendPhoto"))
+
+    async def run_jobs(self, name: str | None = None) -> list[Call]:
+        """Run the queued jobs (all, or those called `name`) now; return the Bot API calls they caused.
+
+        The job queue's scheduler does not run in the simulator: a test runs jobs when it wants, at the
+        simulated time. One-off jobs are gone once run; a repeating job makes one pass."""
+        before = len(self.api.calls)
+        for job in self.app.job_queue.jobs():
+            if name is None or job.name == name:
+                if isinstance(job.job.trigger, DateTrigger):
+                    job.schedule_removal()
+                await job.callback(self.app.context_types.context.from_job(job, self.app))
+        return self.api.calls[before:]
 
     @property
     def db(self) -> Database:

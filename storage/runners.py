@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -61,5 +61,16 @@ async def totals(conn: aiosqlite.Connection, run_id: int) -> list[RunnerTotal]:
         " LEFT JOIN updates u ON u.runner_id = r.id"
         " WHERE r.run_id = ? GROUP BY r.id ORDER BY r.role = 'companion', r.id",
         (run_id,),
+    ) as cur:
+        return [RunnerTotal(_runner(row), row["metres"]) for row in await cur.fetchall()]
+
+
+async def totals_until(conn: aiosqlite.Connection, run_id: int, last_day: date) -> list[RunnerTotal]:
+    """Like `totals`, counting only the updates of local days up to `last_day` (for a day's summary)."""
+    async with conn.execute(
+        "SELECT r.*, COALESCE(SUM(u.metres), 0) AS metres FROM runners r"
+        " LEFT JOIN updates u ON u.runner_id = r.id AND u.local_day <= ?"
+        " WHERE r.run_id = ? GROUP BY r.id ORDER BY r.role = 'companion', r.id",
+        (last_day.isoformat(), run_id),
     ) as cur:
         return [RunnerTotal(_runner(row), row["metres"]) for row in await cur.fetchall()]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from bot.handlers import dedup, general, organiser, runner, supporter
+from bot.handlers import chats, dedup, general, organiser, runner, supporter
 
 FIRST, LAST = -1, 99
 NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
@@ -33,6 +33,16 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             CommandHandler("endrun", organiser.end_run, filters=NEW & organisers),
             CommandHandler("invite", organiser.invite, filters=NEW & organisers),
             CommandHandler(organiser.COMMANDS, organiser.refuse, filters=NEW),
+        ]
+    )
+    app.add_handlers(
+        [
+            CommandHandler("subscribe", chats.subscribe, filters=NEW),
+            CommandHandler("unsubscribe", chats.unsubscribe, filters=NEW),
+            CommandHandler("follow", chats.follow, filters=NEW),
+            CommandHandler("unfollow", chats.unfollow, filters=NEW),
+            MessageHandler(filters.StatusUpdate.MIGRATE, chats.migrated),
+            ChatMemberHandler(chats.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     app.add_handler(TypeHandler(Update, dedup.mark_handled), group=LAST)

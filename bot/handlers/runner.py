@@ -2,12 +2,12 @@
 
 from telegram import Update
 
-from bot import render
+from bot import jobs, render
 from bot.context import BotContext
 from bot.errors import UserError
 from bot.handlers.common import command_text, is_command_for, reply, sent_at
 from bot.parsing import parse_distance_and_note
-from bot.services import tracking
+from bot.services import chats, tracking
 
 USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
 
@@ -31,6 +31,8 @@ async def post(update: Update, context: BotContext) -> None:
         message_id=message.message_id,
         at=message.date,
     )
+    # followers and milestones: only a new update announces; the sends run as a job, not holding up the reply
+    jobs.announce(context, await chats.news_of(context.db, result, message.date))
     await reply(update, render.posted(result))
 
 

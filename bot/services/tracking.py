@@ -44,6 +44,7 @@ class Posted:
     update: RunnerUpdate
     runner_total_m: int
     before_m: int | None = None  # set when this corrected an earlier figure
+    is_new: bool = False  # a new update (not a correction, not a message stored already)
 
 
 async def _runner_total(conn: aiosqlite.Connection, run_id: int, runner_id: int) -> int:
@@ -76,8 +77,9 @@ async def post_update(
             message_id=message_id,
             at=at,
         )
+        is_new = stored is not None
         stored = stored or await updates.by_message(conn, chat_id, message_id)
-        return Posted(run, runner, stored, await _runner_total(conn, run.id, runner.id))
+        return Posted(run, runner, stored, await _runner_total(conn, run.id, runner.id), is_new=is_new)
 
 
 async def correct_update(

@@ -1,0 +1,159 @@
+"""Sending to many chats: within Telegram's limits, once, and knowing what each Telegram error means.
+
+The application's `AIORateLimiter` paces every request (30 a second overall, 20 a minute per group)
+and retries a `RetryAfter` itself; what still comes back is handled here, chat by chat:
+
+- `RetryAfter`: wait as told, then try again (a few times).
+- `ChatMigrated`: the group became a supergroup; its subscription moves and the message goes there.
+- `Forbidden` (blocked, kicked) or "chat not found": the chat is gone; its subscription or follow ends.
+- "not enough rights to send": the subscription ends and the admin who made it is told in private.
+- Network errors, timeouts and 5xx: retried with backoff, then left for a later pass.
+
+A scheduled message (a daily summary, a nudge) has a `LogKey`: its delivery row is claimed before
+the send, so a restart, a crash or a second process never sends it twice. One bad chat never
+stops the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+from telegram.warnings import PTBDeprecationWarning
+
+from bot import render
+from bot.context import CLOCK, DB
+from bot.services import chats
+from bot.services.chats import LogKey
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+BACKOFF = (1.0, 3.0, 9.0)  # seconds to wait before each new try after a network error or a 5xx
+RETRY_AFTER_TRIES = 3  # RetryAfter answers waited out per message (the rate limiter retried already)
+CONCURRENCY = 16  # sends in flight at once; the rate limiter sets the pace
+GONE = ("chat not found", "user not found", "bot was kicked", "bot was blocked", "user is deactivated",
+        "not a member", "chat was deleted", "group chat was deactivated", "peer_id_invalid")  # fmt: skip
+NO_RIGHTS = ("not enough rights", "have no rights", "chat_write_forbidden", "need administrator rights")
+sleep = asyncio.sleep  # the waits between tries (tests replace it)
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # sent already, or being sent by another pass or process
+    GONE = "gone"  # blocked, kicked, deleted: its subscription and follow ended
+    NO_RIGHTS = "no rights"  # may not write there: its subscription ended
+    FAILED = "failed"  # gave up for now (logged)
+    MIGRATED = "migrated"  # only inside: followed to the new chat id
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    chat_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    outcome: Outcome
+    message_id: int | None = None
+    new_chat_id: int | None = None
+    error: str = ""
+    retry: bool = False  # worth another try later
+
+
+def _has(error: TelegramError, phrases: tuple[str, ...]) -> bool:
+    text = error.message.lower()
+    return any(phrase in text for phrase in phrases)
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def send(bot: Bot, chat_id: int, text: str) -> Sent:
+    """Send one message, retrying what is worth retrying; never raises a TelegramError."""
+    waits = failures = 0
+    while True:
+        try:
+            message = await bot.send_message(chat_id, text)
+            return Sent(Outcome.SENT, message.message_id)
+        except RetryAfter as exc:
+            if waits == RETRY_AFTER_TRIES:
+                return Sent(Outcome.FAILED, error=exc.message, retry=True)
+            waits += 1
+            await sleep(_seconds(exc))
+        except ChatMigrated as exc:
+            return Sent(Outcome.MIGRATED, new_chat_id=exc.new_chat_id)
+        except (Forbidden, BadRequest) as exc:  # BadRequest before NetworkError, its base class
+            if _has(exc, NO_RIGHTS):
+                return Sent(Outcome.NO_RIGHTS, error=exc.message)
+            if isinstance(exc, Forbidden) or _has(exc, GONE):
+                return Sent(Outcome.GONE, error=exc.message)
+            return Sent(Outcome.FAILED, error=exc.message)  # the message itself is wrong: retrying won't help
+        except NetworkError as exc:  # also TimedOut and 5xx answers
+            if failures == len(BACKOFF):
+                return Sent(Outcome.FAILED, error=exc.message, retry=True)
+            await sleep(BACKOFF[failures])
+            failures += 1
+        except TelegramError as exc:
+            return Sent(Outcome.FAILED, error=exc.message)
+
+
+async def deliver(app: Application, messages: Iterable[Outgoing], key: LogKey | None = None) -> Counter[Outcome]:
+    """Send each message to its chat, a few at a time; count the outcomes."""
+    db: Database = app.bot_data[DB]
+    clock: Callable[[], datetime] = app.bot_data[CLOCK]
+    in_flight = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(message: Outgoing) -> Outcome:
+        async with in_flight:
+            try:
+                return await _deliver(app.bot, db, clock, message, key)
+            except Exception:
+                log.exception("Could not deliver a message to chat %s", message.chat_id)
+                return Outcome.FAILED
+
+    return Counter(await asyncio.gather(*(one(message) for message in messages)))
+
+
+async def _deliver(
+    bot: Bot, db: Database, clock: Callable[[], datetime], message: Outgoing, key: LogKey | None
+) -> Outcome:
+    chat_id = message.chat_id
+    for _ in range(2):  # a group that became a supergroup is followed once
+        claim = await chats.claim_delivery(db, chat_id, key, clock()) if key else None
+        if key and claim is None:
+            return Outcome.SKIPPED
+        sent = await send(bot, chat_id, message.text)
+        if claim is not None:
+            if sent.outcome is Outcome.SENT:
+                await chats.delivery_sent(db, claim, sent.message_id, clock())
+            else:
+                await chats.delivery_failed(db, claim, sent.error or sent.outcome.value, sent.retry)
+        if sent.outcome is Outcome.MIGRATED:
+            log.info("Chat %s became %s: its subscription moves there", chat_id, sent.new_chat_id)
+            await chats.migrate_chat(db, chat_id, sent.new_chat_id)
+            chat_id = sent.new_chat_id
+            continue
+        if sent.outcome in (Outcome.GONE, Outcome.NO_RIGHTS):
+            log.info("Chat %s: %s; its subscription and follow end", chat_id, sent.error)
+            ended = await chats.forget_chat(db, chat_id)
+            if sent.outcome is Outcome.NO_RIGHTS and ended and ended.subscribed_by:
+                await send(bot, ended.subscribed_by, render.lost_rights(ended.title))
+        elif sent.outcome is Outcome.FAILED:
+            log.warning("Could not send to chat %s: %s", chat_id, sent.error)
+        return sent.outcome
+    return Outcome.FAILED

@@ -1,0 +1,70 @@
+"""Scheduled work: the daily summaries, and the announcements a runner's post makes.
+
+One repeating job, every minute, asks the database which chats are due: their local time has
+passed today in their time zone and they have no summary for today in the delivery log. The
+schedule is the `subscriptions` table, so it survives restarts with nothing to rebuild but this
+one job; a chat whose time passed while the bot was down is simply still due, and gets its summary
+on the first pass after the restart (the same local day). A new or changed subscription needs no
+job of its own. The pass costs one indexed query per time zone in use; each summary text is
+rendered once per pass and sent to all the chats due for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram.ext import Application
+
+from bot import delivery, render
+from bot.context import BotContext
+from bot.delivery import Outgoing
+from bot.services import summaries
+from bot.services.chats import News
+
+log = logging.getLogger(__name__)
+
+SUMMARIES = "daily summaries"
+ANNOUNCE = "announce"
+EVERY = 60  # seconds between passes: a summary goes out within a minute of its time
+
+
+def schedule(app: Application) -> None:
+    """post_init: (re)start the summaries' job. Jobs are not persisted: what is due lives in the database."""
+    for job in app.job_queue.get_jobs_by_name(SUMMARIES):
+        job.schedule_removal()
+    app.job_queue.run_repeating(
+        send_summaries,
+        interval=EVERY,
+        first=EVERY - time.time() % EVERY + 1,  # just after the next whole minute
+        name=SUMMARIES,
+        # a pass that takes longer than a minute (thousands of chats) is not run twice at once
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": EVERY},
+    )
+
+
+async def send_summaries(context: BotContext) -> None:
+    for batch in await summaries.due(context.db, context.now()):
+        text = render.daily_summary(batch.summary)
+        tally = await delivery.deliver(
+            context.application, (Outgoing(chat.chat_id, text) for chat in batch.chats), batch.key
+        )
+        log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chats), dict(tally))
+
+
+def announce(context: BotContext, news: News | None) -> None:
+    """Hand a runner's news to the job queue, so the runner's reply is not kept waiting."""
+    if news and (news.followers or news.milestone):
+        context.job_queue.run_once(send_news, 0, data=news, name=ANNOUNCE)
+
+
+async def send_news(context: BotContext) -> None:
+    news: News = context.job.data
+    app = context.application
+    if news.followers:
+        text = render.follower_update(news)
+        await delivery.deliver(app, (Outgoing(user_id, text) for user_id in news.followers))
+    if news.milestone:
+        text = render.milestone(news)
+        tally = await delivery.deliver(app, (Outgoing(chat_id, text) for chat_id in news.audience or ()))
+        log.info("Milestone %d%% announced: %s", news.milestone, dict(tally))

@@ -1,0 +1,90 @@
+"""The daily summary: which chats are due for one now, and the figures of a run's local day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot import stats
+from bot.services.chats import LogKey
+from storage import positions, runners, runs, subscriptions, updates
+from storage.db import Database
+from storage.deliveries import FINAL, SUMMARY
+from storage.positions import Position
+from storage.runs import Run
+from storage.subscriptions import Subscription
+from storage.updates import DayEntry
+
+
+def kind_due(run: Run, day: date) -> str | None:
+    """Which summary a chat gets on its local `day`: a daily one from the start up to the end date
+    (or up to the day before an organiser closed the run), the final one the day after (or on the
+    closing day), then none."""
+    final_day = run.end_date + timedelta(days=1)
+    if run.ended_at:
+        final_day = min(final_day, run.local_date(run.ended_at))
+    if day < run.start_date or day > final_day:
+        return None
+    return FINAL if day == final_day else SUMMARY
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    run: Run
+    day: date  # the local day summarised
+    progress: stats.Progress  # the route as of the end of that day
+    entries: list[DayEntry]  # that day's updates, in the order they were posted
+    position: Position | None
+    final: bool
+
+
+async def day_summary(conn: aiosqlite.Connection, run: Run, day: date, final: bool = False) -> DaySummary:
+    totals = await runners.totals_until(conn, run.id, day)
+    progress = stats.progress(
+        run.distance_m,
+        run.start_date,
+        run.end_date,
+        covered_m=sum(t.metres for t in totals if t.runner.is_lead),
+        today=day,
+        ended_on=run.local_date(run.ended_at) if run.ended_at else None,
+    )
+    entries = await updates.of_day(conn, run.id, day)
+    return DaySummary(run, day, progress, entries, await positions.latest(conn, run.id), final)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One summary text to render, and the chats it goes to now."""
+
+    key: LogKey
+    summary: DaySummary
+    chats: list[Subscription]
+
+
+async def due(db: Database, now: datetime) -> list[Batch]:
+    """The chats whose summary time has come today (their local day, in their zone) and that have not
+    had today's summary: grouped by the day summarised, so each text is rendered once.
+
+    A chat whose time passed while the bot was down is due until its local day ends."""
+    conn = db.conn
+    run = await runs.current(conn)
+    if run is None:
+        return []
+    due_chats: dict[tuple[str, date], list[Subscription]] = {}
+    for zone in await subscriptions.zones(conn):
+        local = now.astimezone(ZoneInfo(zone or run.timezone))
+        kind = kind_due(run, local.date())
+        if kind is None:
+            continue
+        chats = await subscriptions.due(
+            conn, timezone=zone, until=f"{local:%H:%M}", day=local.date(), kind=kind, run_id=run.id
+        )
+        if chats:
+            due_chats.setdefault((kind, local.date()), []).extend(chats)
+    return [
+        Batch(LogKey(kind, run.id, day), await day_summary(conn, run, day, final=kind == FINAL), chats)
+        for (kind, day), chats in sorted(due_chats.items(), key=lambda item: item[0][1])
+    ]

@@ -1,0 +1,113 @@
+"""Chats that get the daily summary: at which local time, in which time zone, since when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.clock import to_text
+
+GROUP, PRIVATE = "group", "private"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    chat_id: int
+    kind: str
+    title: str | None
+    local_time: str  # HH:MM
+    timezone: str | None  # None: the current run's time zone
+    starts_on: date
+    subscribed_by: int | None
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        row["chat_id"],
+        row["kind"],
+        row["title"],
+        row["local_time"],
+        row["timezone"],
+        date.fromisoformat(row["starts_on"]),
+        row["subscribed_by"],
+    )
+
+
+async def upsert(
+    conn: aiosqlite.Connection,
+    *,
+    chat_id: int,
+    kind: str,
+    title: str | None,
+    local_time: str,
+    timezone: str | None,
+    starts_on: date,
+    subscribed_by: int | None,
+    now: datetime,
+) -> Subscription:
+    """Subscribe the chat, or change its time and zone (it keeps its first day)."""
+    async with conn.execute(
+        "INSERT INTO subscriptions (chat_id, kind, title, local_time, timezone, starts_on, subscribed_by,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (chat_id) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
+        " local_time = excluded.local_time, timezone = excluded.timezone,"
+        " subscribed_by = excluded.subscribed_by, updated_at = excluded.updated_at RETURNING *",
+        (chat_id, kind, title, local_time, timezone, starts_on.isoformat(), subscribed_by, to_text(now), to_text(now)),
+    ) as cur:
+        return _subscription(await cur.fetchone())
+
+
+async def get(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
+    async with conn.execute("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,)) as cur:
+        row = await cur.fetchone()
+    return _subscription(row) if row else None
+
+
+async def delete(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
+    """End the chat's subscription; the one that ended, if there was one."""
+    async with conn.execute("DELETE FROM subscriptions WHERE chat_id = ? RETURNING *", (chat_id,)) as cur:
+        row = await cur.fetchone()
+    return _subscription(row) if row else None
+
+
+async def move(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> bool:
+    """A group became a supergroup: its subscription follows it (unless the new id has one already)."""
+    cur = await conn.execute(
+        "UPDATE OR IGNORE subscriptions SET chat_id = ?, kind = 'group' WHERE chat_id = ?", (new_chat_id, old_chat_id)
+    )
+    moved = cur.rowcount == 1
+    await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_chat_id,))
+    return moved
+
+
+async def zones(conn: aiosqlite.Connection) -> list[str | None]:
+    """The time zones subscriptions are in (None: the run's)."""
+    async with conn.execute("SELECT DISTINCT timezone FROM subscriptions") as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def due(
+    conn: aiosqlite.Connection,
+    *,
+    timezone: str | None,
+    until: str,
+    day: date,
+    kind: str,
+    run_id: int,
+) -> list[Subscription]:
+    """Subscriptions in `timezone` whose time (HH:MM) is at or before `until` on local `day` and
+    that have no delivery of `kind` for (run, day), or only one that may be retried."""
+    async with conn.execute(
+        "SELECT s.* FROM subscriptions s WHERE s.timezone IS ? AND s.local_time <= ? AND s.starts_on <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.chat_id = s.chat_id AND d.kind = ?"
+        " AND d.run_id = ? AND d.day = ? AND d.status <> 'retry') ORDER BY s.local_time, s.chat_id",
+        (timezone, until, day.isoformat(), kind, run_id, day.isoformat()),
+    ) as cur:
+        return [_subscription(row) for row in await cur.fetchall()]
+
+
+async def chat_ids(conn: aiosqlite.Connection) -> list[int]:
+    async with conn.execute("SELECT chat_id FROM subscriptions ORDER BY chat_id") as cur:
+        return [row[0] for row in await cur.fetchall()]
