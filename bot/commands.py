@@ -5,6 +5,12 @@ from __future__ import annotations
 ANYONE = (
     ("progress", "Where the run stands: km, pace, projection"),
     ("today", "Today's updates from the runners"),
+    ("pledge", "Commit to a share of the run: /pledge (5%), /pledge 10%, /pledge 20 km"),
+    ("log", "Log your own km: /log 5 [note], /log 5 yesterday [note]; /undo removes the last"),
+    ("mypledge", "Your pledge: logged, left, km a day needed, your rank"),
+    ("supporters", "Everyone's pledges and km, and the top supporters"),
+    ("hideme", "Keep your name off the /supporters list (/showme puts it back)"),
+    ("showme", "Show your first name on the /supporters list again"),
     ("help", "The commands you can use"),
     ("follow", "A private message for each runner update (/unfollow stops them)"),
     ("unfollow", "Stop the update messages"),

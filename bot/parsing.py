@@ -8,6 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import pledge_math
 from bot.errors import UserError
 
 MAX_UPDATE_M = 300_000
@@ -46,6 +47,75 @@ def parse_distance_and_note(text: str, usage: str, max_m: int = MAX_UPDATE_M) ->
             f"{_clip(text)} is more than {max_m // 1000} km: please check the figure. Write it like: {usage}"
         )
     return metres, (match["note"] or "").strip() or None
+
+
+PLEDGE_USAGE = "/pledge (5% of the run), /pledge 10%, /pledge 12.5% or /pledge 20 km"
+LOG_USAGE = "/log 5 Evening walk, or /log 5 yesterday for the day before"
+
+# A share: up to four digits, two decimals, then %. "nan%", "1e309%", "-5%" fail the pattern.
+_SHARE = re.compile(r"(?P<num>\d{1,4}(?:[.,]\d{1,2})?)\s*%")
+_YESTERDAY = re.compile(r"yesterday\b\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PledgeChoice:
+    """What /pledge asked for: a share of the run (in %) or a distance (metres); one of the two."""
+
+    percent: Decimal | None = None
+    metres: int | None = None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    metres: int
+    yesterday: bool
+    note: str | None
+
+
+def parse_share(text: str, usage: str) -> Decimal:
+    """'12.5%', '5 %' -> Decimal('12.5'), Decimal('5')."""
+    match = _SHARE.fullmatch(text.strip())
+    if not match:
+        raise UserError(f"I could not read “{_clip(text)}” as a share. Write it like: {usage}")
+    percent = Decimal(match["num"].replace(",", "."))
+    if percent <= 0:
+        raise UserError(f"The share must be more than 0%. Write it like: {usage}")
+    return percent
+
+
+def parse_pledge(text: str, usage: str = PLEDGE_USAGE) -> PledgeChoice:
+    """'' -> 5%; '12.5%' -> a share; '20', '20 km' -> a distance. The run's limits: resolve_pledge."""
+    text = text.strip()
+    if not text:
+        return PledgeChoice(percent=pledge_math.DEFAULT_PERCENT)
+    if text.endswith("%"):
+        return PledgeChoice(percent=parse_share(text, usage))
+    return PledgeChoice(metres=parse_distance(text, usage, max_m=MAX_RUN_M * pledge_math.MAX_PLEDGE_RUNS))
+
+
+def resolve_pledge(choice: PledgeChoice, distance_m: int, usage: str = PLEDGE_USAGE) -> int:
+    """The pledge in metres, rounded to the 0.1 km shown, from 0.1 km up to ten times the run."""
+    if choice.percent is not None:
+        metres = pledge_math.share_metres(distance_m, choice.percent)
+    else:
+        metres = pledge_math.to_shown(choice.metres)
+    if metres < pledge_math.MIN_PLEDGE_M:
+        raise UserError(f"A pledge is at least 0.1 km. Write it like: {usage}")
+    if metres > pledge_math.max_pledge_m(distance_m):
+        raise UserError(
+            f"A pledge is at most {pledge_math.MAX_PLEDGE_RUNS} times the run "
+            f"({pledge_math.max_pledge_m(distance_m) // 1000} km). Write it like: {usage}"
+        )
+    return metres
+
+
+def parse_log(text: str, usage: str = LOG_USAGE) -> LogEntry:
+    """'5 Evening walk' -> 5 km today; '5 yesterday Evening walk' -> 5 km for the day before."""
+    metres, note = parse_distance_and_note(text, usage)
+    yesterday = bool(note and _YESTERDAY.match(note))
+    if yesterday:
+        note = _YESTERDAY.sub("", note, count=1).strip() or None
+    return LogEntry(metres, yesterday, note)
 
 
 def parse_date(text: str, usage: str) -> date:

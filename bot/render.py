@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
+from bot.pledge_math import Status
 from bot.services.chats import News, Subscribed
+from bot.services.pledges import Logged, LogUndone, Pledged, Standing, SupportersReport
 from bot.services.runs import Change, Joined
 from bot.services.summaries import DaySummary
 from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
@@ -383,3 +385,140 @@ def lost_rights(title: str | None) -> str:
         f"I may no longer send messages in {where}, so its daily summary has stopped. "
         "Let me send messages there again, then send /subscribe in that group."
     )
+
+
+# --- Pledges: /pledge, /log, /undo of a log, /mypledge, /supporters, /hideme -------------------------
+
+
+LOG_HINT = "Log your walks and runs with /log 5 [note]; /mypledge shows where you stand."
+SUGGEST_PLEDGE = "Make it a pledge: /pledge commits 5% of the run, or tap a share below."
+
+
+def share(part: float) -> str:
+    """A share as people write it: '5%', '12.5%', '24%' (percent() without a trailing .0)."""
+    return percent(part).replace(".0%", "%")
+
+
+def times_run(ratio: float) -> str:
+    """A collective distance against the run's: '15% of the run's distance', '2.3× the run's distance'."""
+    if ratio < 1:
+        return f"{share(ratio)} of the run's distance"
+    value = Decimal(str(ratio)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}".removesuffix(".0") + "× the run's distance"
+
+
+def _pledge_pace(s: Status, run: Run) -> str:
+    if s.reached:
+        return f"🎉 You have logged {km(s.logged_m)} km: pledge reached!"
+    done = f"{km(s.logged_m)} km logged, {km(s.remaining_m)} km to go. " if s.logged_m else ""
+    days = f"{s.days_left} day" + ("s" if s.days_left != 1 else "")
+    return f"{done}Do it by {day_text(run.end_date)}: {km(s.needed_per_day_m)} km a day for {days}."
+
+
+def pledged(result: Pledged) -> str:
+    run, s, name = result.run, result.status, escape(result.first_name)
+    what = f"<b>{km(s.pledged_m)} km</b>, {share(s.share_of_run)} of {escape(run.title)} ({km(run.distance_m)} km)"
+    if result.before_m is None:
+        head = f"🤝 Thank you, {name}! You pledged {what}."
+    elif result.before_m == s.pledged_m:
+        head = f"🤝 {name}, your pledge stays {what}."
+    else:
+        head = f"✏️ {name}, your pledge changed from {km(result.before_m)} km to {what}."
+    return f"{head}\n{_pledge_pace(s, run)}\n{LOG_HINT}"
+
+
+def _against_pledge(s: Status) -> str:
+    if s.pledged_m is None:
+        return f"Your total: {km(s.logged_m)} km. {SUGGEST_PLEDGE}"
+    left = f", {km(s.remaining_m)} km to go" if s.remaining_m else ""
+    return f"Your pledge: {km(s.logged_m)} of {km(s.pledged_m)} km · {share(s.done)}{left}."
+
+
+def logged(result: Logged) -> str:
+    entry = result.log
+    if result.before_m is not None:
+        head = f"✏️ Corrected your log: {km(result.before_m)} km → <b>{km(entry.metres)} km</b>"
+    else:
+        head = f"✅ Logged <b>{km(entry.metres)} km</b>"
+    head += f" for {day_text(entry.local_day)}"
+    if entry.note:
+        head += f": {escape(clip(entry.note))}"
+    lines = [head, _against_pledge(result.status)]
+    if result.congratulate:
+        lines.append(
+            f"🎉 {escape(result.first_name)}, you reached your pledge of {km(result.status.pledged_m)} km! "
+            "Thank you for going the distance with the run."
+        )
+    return "\n".join(lines)
+
+
+def log_undone(result: LogUndone) -> str:
+    return (
+        f"↩️ Removed your log of {km(result.log.metres)} km ({day_text(result.log.local_day)}).\n"
+        f"{_against_pledge(result.status)}"
+    )
+
+
+def undo_reply(result: Undone | LogUndone) -> str:
+    """/undo: a runner's update or a supporter's log."""
+    return log_undone(result) if isinstance(result, LogUndone) else undone(result)
+
+
+def my_pledge(standing: Standing) -> str:
+    run, s = standing.run, standing.status
+    lines = [f"🤝 <b>{escape(standing.first_name)}</b>, your pledge for {escape(run.title)}"]
+    if s.pledged_m is None:
+        lines.append("You have not pledged yet.")
+        if s.logged_m:
+            lines.append(f"You logged {km(s.logged_m)} km.")
+        lines.append(SUGGEST_PLEDGE)
+    else:
+        lines += [
+            f"<b>{km(s.logged_m)} of {km(s.pledged_m)} km</b> logged · {share(s.done)}",
+            bar(s.done),
+            f"Pledged: {km(s.pledged_m)} km, {share(s.share_of_run)} of the run's {km(run.distance_m)} km",
+        ]
+        if s.reached:
+            lines.append("🎉 Pledge reached! Every km more still counts.")
+        elif s.days_left:
+            days = f"{s.days_left} day" + ("s" if s.days_left != 1 else "")
+            lines.append(
+                f"{km(s.remaining_m)} km left · {days} left · {km(s.needed_per_day_m)} km a day needed "
+                f"(by {day_text(run.end_date)})"
+            )
+        else:
+            lines.append(f"{km(s.remaining_m)} km short: the days of the run are over.")
+    if standing.rank is not None:
+        lines.append(f"🏅 Rank {standing.rank} among supporters by km logged")
+    elif s.pledged_m is not None:
+        lines.append("Log your first km with /log 5 [note] to get on the /supporters board.")
+    if standing.hidden:
+        lines.append("You are hidden from the /supporters list; /showme puts you back.")
+    return "\n".join(lines)
+
+
+def supporters(report: SupportersReport) -> str:
+    run, t = report.run, report.totals
+    lines = [f"🤝 <b>Supporters of {escape(run.title)}</b>"]
+    if t.supporters:
+        people = f"{t.supporters} supporter" + ("s" if t.supporters != 1 else "")
+        lines.append(f"{people} · {km(t.pledged_m)} km pledged ({times_run(report.pledged_of_run)})")
+    else:
+        lines.append("No pledges yet: /pledge commits 5% of the run.")
+    lines.append(f"👟 {km(t.logged_m)} km logged ({times_run(report.logged_of_run)})")
+    lines.append("")
+    if report.board:
+        lines.append("🏆 Top supporters by km logged")
+        lines += [
+            f"{rank}. {escape(entry.first_name)}: {km(entry.logged_m)} km"
+            for rank, entry in zip(report.ranks, report.board, strict=True)
+        ]
+    else:
+        lines.append("Nobody is on the board yet: log your own km with /log 5 [note].")
+    return "\n".join(lines)
+
+
+def hidden(is_hidden: bool) -> str:
+    if is_hidden:
+        return "🙈 You are off the /supporters list now; your km still count. /showme puts you back."
+    return "🙂 You are on the /supporters list again (first name only)."

@@ -195,6 +195,7 @@ class Updates:
         self.clock = clock
         self._update_ids = itertools.count(500_000_001)
         self._message_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
 
     def _message(self, person: Person, chat: Params | None, **content: Any) -> Params:
         return {
@@ -246,6 +247,26 @@ class Updates:
     def migrate(self, person: Person, chat: Params, new_chat_id: int) -> Params:
         """The service message Telegram sends in a group upgraded to the supergroup `new_chat_id`."""
         return self._wrap(self._message(person, chat, migrate_to_chat_id=new_chat_id))
+
+    def callback(
+        self, person: Person, data: str, chat: Params | None = None, message_id: int = 100_000, text: str = ""
+    ) -> Params:
+        """The `callback_query` Telegram sends when `person` taps a button with `data` under the bot's message."""
+        message = {
+            "message_id": message_id,
+            "date": int(self.clock().timestamp()),
+            "chat": chat or person.private_chat(),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Unity Run"},
+            "text": text,
+        }
+        query = {
+            "id": str(next(self._callback_ids)),
+            "from": person.as_user(),
+            "chat_instance": f"instance{message['chat']['id']}",
+            "data": data,
+            "message": message,
+        }
+        return {"update_id": next(self._update_ids), "callback_query": query}
 
     def edit(self, original: Params, **changes: Any) -> Params:
         """The `edited_message` Telegram sends when `original`'s message is edited (or a live location moves)."""

@@ -51,7 +51,7 @@ async def test_updates_outside_the_window_are_refused(unity):
 
 async def test_non_runner_cannot_post(unity):
     assert "Only the runners of The Unity Run" in await unity.say(ASHA, "/update 5")
-    assert "Only the runners" in await unity.say(ASHA, "/undo")
+    assert "You have no log to undo" in await unity.say(ASHA, "/undo")
 
 
 async def test_editing_an_update_corrects_it_and_never_adds(unity):

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, ChatMemberHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from bot.handlers import chats, dedup, general, organiser, runner, supporter
+from bot.handlers import chats, dedup, general, organiser, pledges, runner, supporter
 
 FIRST, LAST = -1, 99
 NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
 UPDATE_CAPTION = filters.CaptionRegex(r"^/update(@\w+)?(\s|$)")
 UPDATE_TEXT = filters.Regex(r"^/update(@\w+)?(\s|$)")
+LOG_TEXT = filters.Regex(r"^/log(@\w+)?(\s|$)")
 
 
 def register(app: Application, admin_ids: frozenset[int]) -> None:
@@ -27,16 +36,20 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & (UPDATE_TEXT | UPDATE_CAPTION), runner.edit),
             MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, runner.location),
             CommandHandler("undo", runner.undo, filters=NEW),
+            CommandHandler("pledge", pledges.pledge, filters=NEW),
+            CallbackQueryHandler(pledges.choose, pattern=pledges.CHOICE_PATTERN),
+            CommandHandler("log", pledges.log_km, filters=NEW),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & LOG_TEXT, pledges.edit_log),
+            CommandHandler("mypledge", pledges.my_pledge, filters=NEW),
+            CommandHandler("supporters", pledges.supporters, filters=NEW),
+            CommandHandler("hideme", pledges.hide, filters=NEW),
+            CommandHandler("showme", pledges.show, filters=NEW),
             CommandHandler("newrun", organiser.new_run, filters=NEW & organisers),
             CommandHandler("setdistance", organiser.set_distance, filters=NEW & organisers),
             CommandHandler("setend", organiser.set_end, filters=NEW & organisers),
             CommandHandler("endrun", organiser.end_run, filters=NEW & organisers),
             CommandHandler("invite", organiser.invite, filters=NEW & organisers),
             CommandHandler(organiser.COMMANDS, organiser.refuse, filters=NEW),
-        ]
-    )
-    app.add_handlers(
-        [
             CommandHandler("subscribe", chats.subscribe, filters=NEW),
             CommandHandler("unsubscribe", chats.unsubscribe, filters=NEW),
             CommandHandler("follow", chats.follow, filters=NEW),

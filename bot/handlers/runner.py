@@ -7,7 +7,7 @@ from bot.context import BotContext
 from bot.errors import UserError
 from bot.handlers.common import command_text, is_command_for, reply, sent_at
 from bot.parsing import parse_distance_and_note
-from bot.services import chats, tracking
+from bot.services import chats, pledges, tracking
 
 USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
 
@@ -77,5 +77,6 @@ async def location(update: Update, context: BotContext) -> None:
 
 
 async def undo(update: Update, context: BotContext) -> None:
-    result = await tracking.undo_last(context.db, update.effective_user.id)
-    await reply(update, render.undone(result))
+    """A runner removes their last update; a supporter who is not a runner, their last /log."""
+    result = await pledges.undo_last(context.db, update.effective_user.id, sent_at(update.effective_message))
+    await reply(update, render.undo_reply(result))

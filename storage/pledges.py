@@ -1,0 +1,136 @@
+"""Pledges: a supporter's part in one run, the km pledged (if any) and the km logged so far.
+
+`logged_m` and the per-run totals are kept by triggers on logs and pledges (0002_pledges.sql).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import to_text
+
+
+@dataclass(frozen=True)
+class Pledge:
+    run_id: int
+    user_id: int
+    pledged_m: int | None  # None: logs km without a pledge
+    logged_m: int
+    hidden: bool
+    congratulated_m: int | None
+
+
+@dataclass(frozen=True)
+class Totals:
+    supporters: int  # who pledged
+    pledged_m: int
+    logged_m: int
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    first_name: str
+    logged_m: int
+
+
+@dataclass(frozen=True)
+class Lagging:
+    user_id: int
+    first_name: str
+    pledged_m: int
+    logged_m: int
+
+
+def _pledge(row: aiosqlite.Row) -> Pledge:
+    return Pledge(
+        row["run_id"], row["user_id"], row["pledged_m"], row["logged_m"], bool(row["hidden"]), row["congratulated_m"]
+    )
+
+
+async def get(conn: aiosqlite.Connection, run_id: int, user_id: int) -> Pledge | None:
+    async with conn.execute("SELECT * FROM pledges WHERE run_id = ? AND user_id = ?", (run_id, user_id)) as cur:
+        row = await cur.fetchone()
+    return _pledge(row) if row else None
+
+
+async def join(conn: aiosqlite.Connection, run_id: int, user_id: int, now: datetime) -> None:
+    """Make sure the supporter (saved already) has a row in this run, pledged or not."""
+    await conn.execute(
+        "INSERT INTO pledges (run_id, user_id, hidden, created_at, updated_at)"
+        " SELECT ?, user_id, hidden, ?, ? FROM supporters WHERE user_id = ?"
+        " ON CONFLICT (run_id, user_id) DO NOTHING",
+        (run_id, to_text(now), to_text(now), user_id),
+    )
+
+
+async def set_pledged(conn: aiosqlite.Connection, run_id: int, user_id: int, metres: int, now: datetime) -> None:
+    """Pledge or change the pledge; the row exists (see join)."""
+    await conn.execute(
+        "UPDATE pledges SET pledged_m = ?, pledged_at = COALESCE(pledged_at, ?), updated_at = ?"
+        " WHERE run_id = ? AND user_id = ?",
+        (metres, to_text(now), to_text(now), run_id, user_id),
+    )
+
+
+async def set_congratulated(conn: aiosqlite.Connection, run_id: int, user_id: int, metres: int) -> None:
+    await conn.execute(
+        "UPDATE pledges SET congratulated_m = ? WHERE run_id = ? AND user_id = ?", (metres, run_id, user_id)
+    )
+
+
+async def totals(conn: aiosqlite.Connection, run_id: int) -> Totals:
+    async with conn.execute(
+        "SELECT supporters, pledged_m, logged_m FROM pledge_totals WHERE run_id = ?", (run_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return Totals(*row) if row else Totals(0, 0, 0)
+
+
+async def rank(conn: aiosqlite.Connection, run_id: int, logged_m: int) -> int:
+    """Competition rank ("1, 2, 2, 4") of `logged_m` among the supporters on the board.
+
+    A count down the board's index: it reads the entries ahead only, never the whole run.
+    """
+    async with conn.execute(
+        "SELECT COUNT(*) + 1 FROM pledges WHERE run_id = ? AND hidden = 0 AND logged_m > ?", (run_id, logged_m)
+    ) as cur:
+        (value,) = await cur.fetchone()
+    return value
+
+
+async def board(conn: aiosqlite.Connection, run_id: int, limit: int = 10) -> list[BoardEntry]:
+    """The supporters with the most km logged, hidden ones left out (a walk down the board's index)."""
+    async with conn.execute(
+        "SELECT s.first_name, p.logged_m FROM pledges p JOIN supporters s ON s.user_id = p.user_id"
+        " WHERE p.run_id = ? AND p.hidden = 0 AND p.logged_m > 0 ORDER BY p.logged_m DESC LIMIT ?",
+        (run_id, limit),
+    ) as cur:
+        return [BoardEntry(row["first_name"], row["logged_m"]) for row in await cur.fetchall()]
+
+
+async def count_pledged_between(conn: aiosqlite.Connection, run_id: int, start: datetime, end: datetime) -> int:
+    """How many supporters made their (first) pledge in [start, end)."""
+    async with conn.execute(
+        "SELECT COUNT(*) FROM pledges WHERE run_id = ? AND pledged_at >= ? AND pledged_at < ?",
+        (run_id, to_text(start), to_text(end)),
+    ) as cur:
+        (value,) = await cur.fetchone()
+    return value
+
+
+async def lagging(conn: aiosqlite.Connection, run_id: int, days_done: int, days_total: int) -> list[Lagging]:
+    """Pledgers whose logged km are below pledged * days_done / days_total, furthest behind first.
+
+    Reads every pledge of the run: it is for the daily job, not for a command.
+    """
+    async with conn.execute(
+        "SELECT p.user_id, s.first_name, p.pledged_m, p.logged_m FROM pledges p"
+        " JOIN supporters s ON s.user_id = p.user_id"
+        " WHERE p.run_id = ? AND p.pledged_m IS NOT NULL AND p.logged_m * ? < p.pledged_m * ?"
+        " ORDER BY p.pledged_m * ? - p.logged_m * ? DESC, p.id",
+        (run_id, days_total, days_done, days_done, days_total),
+    ) as cur:
+        return [Lagging(row[0], row[1], row[2], row[3]) for row in await cur.fetchall()]

@@ -1,0 +1,23 @@
+"""Supporters: Telegram users who pledged or logged km; the first name shown and /hideme."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.clock import to_text
+
+
+async def save(conn: aiosqlite.Connection, user_id: int, first_name: str, now: datetime) -> None:
+    """Create the supporter or refresh the first name they now use."""
+    await conn.execute(
+        "INSERT INTO supporters (user_id, first_name, updated_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, updated_at = excluded.updated_at",
+        (user_id, first_name, to_text(now)),
+    )
+
+
+async def set_hidden(conn: aiosqlite.Connection, user_id: int, hidden: bool) -> None:
+    """Keep the supporter off (or put them back on) the /supporters board of every run."""
+    await conn.execute("UPDATE supporters SET hidden = ? WHERE user_id = ?", (int(hidden), user_id))
