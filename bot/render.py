@@ -28,8 +28,9 @@ def km(metres: int) -> str:
 
 
 def percent(part: float) -> str:
+    """A share with at most one decimal and no trailing .0, like km: 0.0577 -> '5.8%', 0.24 -> '24%'."""
     value = Decimal(str(part * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:f}%"
+    return f"{value:f}".removesuffix(".0") + "%"
 
 
 def bar(share: float, width: int = 20) -> str:
@@ -394,15 +395,10 @@ LOG_HINT = "Log your walks and runs with /log 5 [note]; /mypledge shows where yo
 SUGGEST_PLEDGE = "Make it a pledge: /pledge commits 5% of the run, or tap a share below."
 
 
-def share(part: float) -> str:
-    """A share as people write it: '5%', '12.5%', '24%' (percent() without a trailing .0)."""
-    return percent(part).replace(".0%", "%")
-
-
 def times_run(ratio: float) -> str:
     """A collective distance against the run's: '15% of the run's distance', '2.3× the run's distance'."""
     if ratio < 1:
-        return f"{share(ratio)} of the run's distance"
+        return f"{percent(ratio)} of the run's distance"
     value = Decimal(str(ratio)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{value:f}".removesuffix(".0") + "× the run's distance"
 
@@ -417,7 +413,7 @@ def _pledge_pace(s: Status, run: Run) -> str:
 
 def pledged(result: Pledged) -> str:
     run, s, name = result.run, result.status, escape(result.first_name)
-    what = f"<b>{km(s.pledged_m)} km</b>, {share(s.share_of_run)} of {escape(run.title)} ({km(run.distance_m)} km)"
+    what = f"<b>{km(s.pledged_m)} km</b>, {percent(s.share_of_run)} of {escape(run.title)} ({km(run.distance_m)} km)"
     if result.before_m is None:
         head = f"🤝 Thank you, {name}! You pledged {what}."
     elif result.before_m == s.pledged_m:
@@ -431,7 +427,7 @@ def _against_pledge(s: Status) -> str:
     if s.pledged_m is None:
         return f"Your total: {km(s.logged_m)} km. {SUGGEST_PLEDGE}"
     left = f", {km(s.remaining_m)} km to go" if s.remaining_m else ""
-    return f"Your pledge: {km(s.logged_m)} of {km(s.pledged_m)} km · {share(s.done)}{left}."
+    return f"Your pledge: {km(s.logged_m)} of {km(s.pledged_m)} km · {percent(s.done)}{left}."
 
 
 def logged(result: Logged) -> str:
@@ -474,9 +470,9 @@ def my_pledge(standing: Standing) -> str:
         lines.append(SUGGEST_PLEDGE)
     else:
         lines += [
-            f"<b>{km(s.logged_m)} of {km(s.pledged_m)} km</b> logged · {share(s.done)}",
+            f"<b>{km(s.logged_m)} of {km(s.pledged_m)} km</b> logged · {percent(s.done)}",
             bar(s.done),
-            f"Pledged: {km(s.pledged_m)} km, {share(s.share_of_run)} of the run's {km(run.distance_m)} km",
+            f"Pledged: {km(s.pledged_m)} km, {percent(s.share_of_run)} of the run's {km(run.distance_m)} km",
         ]
         if s.reached:
             lines.append("🎉 Pledge reached! Every km more still counts.")

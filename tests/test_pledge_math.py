@@ -118,14 +118,14 @@ def test_km_a_day_is_rounded_up_to_what_is_shown():
 def test_status_of_the_done_when_figures():
     s = pledge_math.status(20_800, 5_000, UNITY_M, START, START, END)
     assert (s.remaining_m, s.days_left, s.needed_per_day_m, s.reached) == (15_800, 8, 2_000, False)
-    assert render.share(s.done) == "24%"
-    assert render.share(s.share_of_run) == "5%"
+    assert render.percent(s.done) == "24%"
+    assert render.percent(s.share_of_run) == "5%"
 
 
 def test_a_pledge_nearly_done_never_shows_100_percent():
-    assert render.share(pledge_math.status(20_800, 20_790, UNITY_M, START, START, END).done) == "99.9%"
+    assert render.percent(pledge_math.status(20_800, 20_790, UNITY_M, START, START, END).done) == "99.9%"
     done = pledge_math.status(20_800, 20_800, UNITY_M, START, START, END)
-    assert done.reached and render.share(done.done) == "100%"
+    assert done.reached and render.percent(done.done) == "100%"
 
 
 def test_congratulate_once_per_pledge_reached():

@@ -43,7 +43,8 @@ def test_km_has_at_most_one_decimal_and_no_trailing_zero(metres, text):
 
 def test_percent_and_bar():
     assert render.percent(24 / 416) == "5.8%"
-    assert render.percent(5 / 20.8) == "24.0%"
+    assert render.percent(5 / 20.8) == "24%"
+    assert render.percent(0.5) == "50%"
     assert render.bar(0.058) == "█" + "░" * 19
     assert render.bar(1.2) == "█" * 20
 
