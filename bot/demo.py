@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import AIORateLimiter
 
 from bot.jobs import ANNOUNCE, SUMMARIES
-from bot.simulator import Call, Clock, Person, Simulator, chat_member, group_chat
+from bot.simulator import Call, Clock, Person, Simulator, group_chat
 
 IST = ZoneInfo("Asia/Kolkata")
 PRIYA = Person(1001, "Priya", "(organiser)")
@@ -43,7 +43,8 @@ class Transcript:
     def __init__(self, sim: Simulator, write: Callable[[str], None]) -> None:
         self.sim = sim
         self.write = write
-        self.names = {p.id: p.first_name for p in (PRIYA, MILIND, ANKITA, ASHA, RAVI, KAVYA)} | {FANS["id"]: FANS["title"]}
+        people = {p.id: p.first_name for p in (PRIYA, MILIND, ANKITA, ASHA, RAVI, KAVYA)}
+        self.names = people | {FANS["id"]: FANS["title"]}
 
     def heading(self, text: str) -> None:
         self.write(f"\n═══ {text} ═══")
@@ -93,8 +94,9 @@ class Story:
 
     async def move(self, who: Person, live: dict, latitude: float, longitude: float) -> None:
         self.t.said(who, f"[live location moves to {latitude:.4f}, {longitude:.4f}]")
-        self.t.replies(await self.sim.send(self.sim.updates.edit(live, location={"latitude": latitude,
-                                                                                    "longitude": longitude})))
+        self.t.replies(
+            await self.sim.send(self.sim.updates.edit(live, location={"latitude": latitude, "longitude": longitude}))
+        )
 
     async def jobs(self, name: str) -> list[Call]:
         calls = await self.sim.run_jobs(name)
@@ -104,18 +106,28 @@ class Story:
     async def evening(self, day: int) -> list[Call]:
         """21:00 in Mumbai: the summaries' job makes its pass."""
         self.at(day, 21, 0)
-        self.t.write(f"[21:00] ⏰ the daily summary job runs")
+        self.t.write("[21:00] ⏰ the daily summary job runs")
         return await self.jobs(SUMMARIES)
 
 
 # (day of August, lead km, lead note, companion km or None, where the runner is at dusk)
 DAYS = [
-    (16, "55", "Virar to Palghar. Visited a school: 300 children ran the last 500 m with me.", None,
-     (19.6967, 72.7699)),
+    (
+        16,
+        "55",
+        "Virar to Palghar. Visited a school: 300 children ran the last 500 m with me.",
+        None,
+        (19.6967, 72.7699),
+    ),
     (17, "58", "Dahanu. A village stop at a primary health centre.", None, (19.9675, 72.7150)),
     (18, "30", "Flooded roads near Vapi: waded more than ran.", None, (20.3893, 72.9106)),
-    (19, "20", "Fever and a cough since the morning, stopped near 170 km. Doctor says bronchitis.", None,
-     (20.5992, 72.9342)),
+    (
+        19,
+        "20",
+        "Fever and a cough since the morning, stopped near 170 km. Doctor says bronchitis.",
+        None,
+        (20.5992, 72.9342),
+    ),
     (20, None, None, None, None),  # rest: no update at all
     (21, "48", "Back on the road, slowly. Thank you for every message.", None, (21.1702, 72.8311)),
     (22, "60", "Surat to Bharuch, hospital visit on the way.", "12", (21.7051, 72.9959)),
@@ -127,12 +139,13 @@ async def play(sim: Simulator, t: Transcript) -> None:
     s = Story(sim, t)
     t.heading("14 Aug 2021 · the eve of the run")
     s.at(14, 18)
-    await s.say(PRIYA, "/newrun The Unity Run | Mumbai | Statue of Unity | 416 | 2021-08-15 | 2021-08-22 | Asia/Kolkata")
-    invite = await s.say(PRIYA, "/invite lead")
+    await s.say(
+        PRIYA, "/newrun The Unity Run | Mumbai | Statue of Unity | 416 | 2021-08-15 | 2021-08-22 | Asia/Kolkata"
+    )
+    await s.say(PRIYA, "/invite lead")
     await s.say(MILIND, f"/start {token(sim)}")
     await s.say(PRIYA, "/invite companion")
     await s.say(ANKITA, f"/start {token(sim)}")
-    del invite
     sim.api.admins[FANS["id"]] = [KAVYA]
     t.said(KAVYA, "(adds the bot to the group)", FANS)
     t.replies(await sim.send(sim.updates.my_membership(FANS, KAVYA, "left", "member")))
@@ -150,7 +163,9 @@ async def play(sim: Simulator, t: Transcript) -> None:
     s.at(15, 13, 30)
     wrong = await s.say(MILIND, "/update 28 Day one! Gateway of India to Vasai, 16 flyovers")
     s.at(15, 13, 40)
-    await s.edit(MILIND, wrong, "/update 24 Day one! Gateway of India to Vasai (28 was Ankita's, she climbed all 16 flyovers)")
+    await s.edit(
+        MILIND, wrong, "/update 24 Day one! Gateway of India to Vasai (28 was Ankita's, she climbed all 16 flyovers)"
+    )
     await s.say(ANKITA, "/update 28 Ran with him from the Gateway: 16 flyovers!")
     s.at(15, 18, 30)
     await s.move(MILIND, live, 19.3919, 72.8397)
@@ -162,6 +177,7 @@ async def play(sim: Simulator, t: Transcript) -> None:
     for day, lead_km, note, companion_km, where in DAYS:
         number = day - 14
         t.heading(f"{day} Aug 2021 · day {number}")
+        await supporters_day(s, day)
         if lead_km is None:
             s.at(day, 12)
             await s.say(ASHA, "/today")
@@ -176,7 +192,6 @@ async def play(sim: Simulator, t: Transcript) -> None:
             if companion_km:
                 await s.say(ANKITA, f"/update {companion_km} Joined for the Bharuch stretch")
             await s.location(MILIND, *where)
-        await supporters_day(s, day)
         await s.evening(day)
 
     t.heading("24 Aug 2021 · day 10 · Kevadia")
@@ -196,7 +211,7 @@ async def supporters_day(s: Story, day: int) -> None:
     if day % 2 == 0:
         await s.say(ASHA, "/log 3 Walk before work")
     if day in (16, 19, 22):
-        await s.say(RAVI, "/log 8.5 Evening run")
+        await s.say(RAVI, "/log 8.5 Morning run by the sea")
     if day == 18:
         await s.say(ASHA, "/log 2.5 yesterday Forgot to log the stairs")
         await s.say(ASHA, "/mypledge")

@@ -34,7 +34,8 @@ def percent(part: float) -> str:
 
 
 def bar(share: float, width: int = 20) -> str:
-    filled = min(round(share * width), width)
+    """Cells filled rounding down: the bar is full only when the distance is."""
+    filled = max(min(int(share * width), width), 0)
     return "█" * filled + "░" * (width - filled)
 
 

@@ -61,7 +61,7 @@ async def test_done_when_asha_and_ravi_pledge_and_asha_logs_5_km(unity):
     assert await unity.say(ASHA, "/mypledge") == (
         "🤝 <b>Asha</b>, your pledge for The Unity Run\n"
         "<b>5 of 20.8 km</b> logged · 24%\n"
-        "█████░░░░░░░░░░░░░░░\n"
+        "████░░░░░░░░░░░░░░░░\n"
         "Pledged: 20.8 km, 5% of the run's 416 km\n"
         "15.8 km left · 8 days left · 2 km a day needed (by 22 Aug 2021)\n"
         "🏅 Rank 1 among supporters by km logged"
