@@ -45,7 +45,7 @@ def schedule(app: Application) -> None:
 
 async def send_summaries(context: BotContext) -> None:
     for batch in await summaries.due(context.db, context.now()):
-        text = render.daily_summary(batch.summary)
+        text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
         tally = await delivery.deliver(
             context.application, (Outgoing(chat.chat_id, text) for chat in batch.chats), batch.key
         )

@@ -8,7 +8,7 @@ from html import escape
 
 from bot.pledge_math import Status
 from bot.services.chats import News, Subscribed
-from bot.services.pledges import Logged, LogUndone, Pledged, Standing, SupportersReport
+from bot.services.pledges import DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
 from bot.services.runs import Change, Joined
 from bot.services.summaries import DaySummary
 from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
@@ -304,6 +304,35 @@ def daily_summary(summary: DaySummary, supporters: str | None = None) -> str:
     else:
         lines += ["", "/progress for the latest figures · /today for today's updates"]
     return _fit("\n".join(lines))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("s" if n != 1 else "")
+
+
+def supporters_of_day(activity: DayActivity, final: bool = False) -> str | None:
+    """The supporters' part of a daily summary; None until somebody has pledged. A hidden supporter
+    is never the one named (the figures leave them out of the top already)."""
+    if not activity.supporters:
+        return None
+    day_parts = [
+        _count(activity.new_pledges, "new pledge") if activity.new_pledges else "no new pledge",
+        f"{km(activity.logged_today_m)} km logged" if activity.logged_today_m else "no km logged",
+    ]
+    in_all = (
+        f"{_count(activity.supporters, 'supporter')} · {km(activity.pledged_m)} km pledged · "
+        f"{km(activity.logged_m)} km logged"
+    )
+    quiet_day = not (activity.new_pledges or activity.logged_today_m)
+    if final:  # the day after the run: its own figures are nearly always nil
+        lines = [f"🤝 <b>Supporters</b>: {in_all}"]
+        if not quiet_day:
+            lines.append(f"Today: {' · '.join(day_parts)}")
+    else:
+        lines = [f"🤝 <b>Supporters today</b>: {' · '.join(day_parts)}", f"In all: {in_all}"]
+    if activity.top_name:
+        lines.append(f"🏅 Top supporter today: {escape(activity.top_name)}, {km(activity.top_today_m)} km")
+    return "\n".join(lines)
 
 
 def follower_update(news: News) -> str:

@@ -10,6 +10,7 @@ from telegram.ext import AIORateLimiter
 
 from bot import delivery, render
 from bot.jobs import ANNOUNCE, SUMMARIES
+from bot.services import summaries
 from bot.simulator import Clock, Simulator, error, group_chat
 from storage import deliveries, followers, subscriptions
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
@@ -77,6 +78,21 @@ Projected finish at this pace: 1 Sep 2021
 (Milind Soman, 15 Aug 18:20)
 
 /progress for the latest figures · /today for today's updates"""
+
+
+async def pledges_day1(sim: Simulator) -> None:
+    """Asha pledges 5% and Ravi 10% of the Unity Run in the morning of day 1; Asha walks 5 km."""
+    sim.clock.now = ist(15, 7, 0)
+    await sim.say(ASHA, "/pledge")
+    await sim.say(RAVI, "/pledge 10%")
+    await sim.say(ASHA, "/log 5")
+
+
+DAY1_SUPPORTERS = """\
+🤝 <b>Supporters today</b>: 2 new pledges · 5 km logged
+In all: 2 supporters · 62.4 km pledged · 5 km logged
+🏅 Top supporter today: Asha, 5 km"""
+DAY1_WITH_SUPPORTERS = DAY1_SUMMARY.replace("\n\n/progress", f"\n\n{DAY1_SUPPORTERS}\n\n/progress")
 
 
 async def test_day1_summary_of_the_unity_run_as_a_group_receives_it(unity):
@@ -376,11 +392,20 @@ async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path,
         return real(*args, **kwargs)
 
     monkeypatch.setattr(render, "daily_summary", counting)
+    activity_reads = []
+    real_activity = summaries.day_activity
+
+    async def counting_activity(*args):
+        activity_reads.append(args)
+        return await real_activity(*args)
+
+    monkeypatch.setattr(summaries, "day_activity", counting_activity)
     clock = Clock(ist(15, 6, 30))
     async with Simulator(
         tmp_path / "bot.db", admin_ids=frozenset({ORGANISER.id}), clock=clock, rate_limiter=no_limits()
     ) as sim:
         await set_up_unity(sim)
+        await pledges_day1(sim)
         await post_day1(sim)
         async with sim.db.transaction() as conn:
             for n in range(chats):
@@ -401,6 +426,56 @@ async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path,
 
     per_chat = Counter(c.chat_id for c in sent)
     assert len(per_chat) == chats and set(per_chat.values()) == {1}
-    assert {c.text for c in sent} == {DAY1_SUMMARY}
+    assert {c.text for c in sent} == {DAY1_WITH_SUPPORTERS}
     assert len(renders) == 1
+    assert len(activity_reads) == 1
     assert again == []
+
+
+# --- the supporters' part of the summary ----------------------------------------------------------
+
+
+async def test_day1_summary_with_pledges_shows_the_supporters_day(unity):
+    await subscribe(unity, FANS)
+    await pledges_day1(unity)
+    await post_day1(unity)
+
+    sent = await tick(unity, ist(15, 21, 0))
+
+    assert [c.chat_id for c in sent] == [FANS["id"]]
+    assert sent[0].text == DAY1_WITH_SUPPORTERS
+
+
+async def test_a_hidden_supporter_is_not_named_and_a_day_without_pledges_has_no_section(unity):
+    await subscribe(unity, FANS)
+    assert "🤝" not in (await tick(unity, ist(15, 21, 0)))[0].text.split("Route:")[1]  # nobody pledged yet
+
+    unity.clock.now = ist(16, 7, 0)
+    await unity.say(ASHA, "/pledge")
+    await unity.say(ASHA, "/log 8")
+    await unity.say(RAVI, "/log 3 <i>&</i>")  # logs without a pledge: counted, not a supporter yet
+    await unity.say(ASHA, "/hideme")
+    day2 = (await tick(unity, ist(16, 21, 0)))[0].text
+
+    assert (
+        "🤝 <b>Supporters today</b>: 1 new pledge · 11 km logged\n"
+        "In all: 1 supporter · 20.8 km pledged · 11 km logged\n"
+        "🏅 Top supporter today: Ravi, 3 km"
+    ) in day2
+    assert "Asha" not in day2
+
+    await unity.say(RAVI, "/hideme")
+    day3 = (await tick(unity, ist(17, 21, 0)))[0].text
+    assert "🤝 <b>Supporters today</b>: no new pledge · no km logged\nIn all: 1 supporter" in day3
+    assert "Top supporter" not in day3
+
+
+async def test_the_final_summary_has_the_supporters_totals(unity):
+    await subscribe(unity, FANS)
+    await pledges_day1(unity)
+    await post_day1(unity)
+
+    final = (await tick(unity, ist(23, 21, 0)))[0].text
+
+    assert final.startswith("🏁 <b>Final summary</b>")
+    assert "\n\n🤝 <b>Supporters</b>: 2 supporters · 62.4 km pledged · 5 km logged\n\nThank you" in final

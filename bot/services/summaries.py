@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot import stats
 from bot.services.chats import LogKey
+from bot.services.pledges import DayActivity, day_activity
 from storage import positions, runners, runs, subscriptions, updates
 from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
@@ -62,6 +63,7 @@ class Batch:
     key: LogKey
     summary: DaySummary
     chats: list[Subscription]
+    supporters: DayActivity  # the supporters' side of the day, read once for all the chats
 
 
 async def due(db: Database, now: datetime) -> list[Batch]:
@@ -85,6 +87,11 @@ async def due(db: Database, now: datetime) -> list[Batch]:
         if chats:
             due_chats.setdefault((kind, local.date()), []).extend(chats)
     return [
-        Batch(LogKey(kind, run.id, day), await day_summary(conn, run, day, final=kind == FINAL), chats)
+        Batch(
+            LogKey(kind, run.id, day),
+            await day_summary(conn, run, day, final=kind == FINAL),
+            chats,
+            await day_activity(db, run, day),
+        )
         for (kind, day), chats in sorted(due_chats.items(), key=lambda item: item[0][1])
     ]
