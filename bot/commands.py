@@ -11,6 +11,8 @@ ANYONE = (
     ("supporters", "Everyone's pledges and km, and the top supporters"),
     ("hideme", "Keep your name off the /supporters list (/showme puts it back)"),
     ("showme", "Show your first name on the /supporters list again"),
+    ("quiet", "No private reminder when your km fall behind your pledge's pace"),
+    ("nudge", "The pace reminders again: one message on a day you are behind (/quiet stops them)"),
     ("help", "The commands you can use"),
     ("follow", "A private message for each runner update (/unfollow stops them)"),
     ("unfollow", "Stop the update messages"),

@@ -1,4 +1,4 @@
-"""Scheduled work: the daily summaries, and the announcements a runner's post makes.
+"""Scheduled work: the daily summaries and pace reminders, and the announcements a runner's post makes.
 
 One repeating job, every minute, asks the database which chats are due: their local time has
 passed today in their time zone and they have no summary for today in the delivery log. The
@@ -6,7 +6,8 @@ schedule is the `subscriptions` table, so it survives restarts with nothing to r
 one job; a chat whose time passed while the bot was down is simply still due, and gets its summary
 on the first pass after the restart (the same local day). A new or changed subscription needs no
 job of its own. The pass costs one indexed query per time zone in use; each summary text is
-rendered once per pass and sent to all the chats due for it.
+rendered once per pass and sent to all the chats due for it. The same pass sends the supporters'
+pace reminders once the default summary time has come in the run's time zone (bot.services.nudges).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from telegram.ext import Application
 
 from bot import delivery, render
 from bot.context import BotContext
-from bot.delivery import Outgoing
-from bot.services import summaries
+from bot.delivery import Outcome, Outgoing
+from bot.services import nudges, summaries
 from bot.services.chats import News
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,19 @@ async def send_summaries(context: BotContext) -> None:
             context.application, (Outgoing(chat.chat_id, text) for chat in batch.chats), batch.key
         )
         log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chats), dict(tally))
+    await send_nudges(context)
+
+
+async def send_nudges(context: BotContext) -> None:
+    """The day's pace reminders, in the same pass as the summaries (at the default summary time)."""
+    due = await nudges.due(context.db, context.now(), context.settings.summary_time)
+    if due is None:
+        return
+    messages = (Outgoing(b.user_id, render.nudge(b, due.run, due.key.day)) for b in due.behind)
+    tally = await delivery.deliver(context.application, messages, due.key)
+    if Outcome.FAILED not in tally:  # else the next pass tries again what may be retried
+        await nudges.day_done(context.db, due.key, context.now())
+    log.info("Nudges of day %s to %d supporters: %s", due.key.day, len(due.behind), dict(tally))
 
 
 def announce(context: BotContext, news: News | None) -> None:

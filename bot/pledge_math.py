@@ -49,6 +49,13 @@ def per_day(remaining_m: int, days: int) -> int | None:
     return math.ceil(remaining_m / days / STEP_M) * STEP_M
 
 
+def behind_m(pledged_m: int, logged_m: int, days_done: int, days_total: int) -> int:
+    """How far `logged_m` is below an even pace through the pledge after `days_done` of `days_total`
+    days, rounded up to what is shown (never 0 km when behind at all); 0 when on pace."""
+    short = pledged_m * days_done - logged_m * days_total  # metres * days_total
+    return max(-(-short // (days_total * STEP_M)) * STEP_M, 0)
+
+
 def should_congratulate(pledged_m: int | None, logged_m: int, congratulated_m: int | None) -> bool:
     """Reaching the pledge is celebrated once; raising the pledge and reaching it again is new."""
     return pledged_m is not None and logged_m >= pledged_m and (congratulated_m or 0) < pledged_m

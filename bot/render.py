@@ -8,7 +8,8 @@ from html import escape
 
 from bot.pledge_math import Status
 from bot.services.chats import News, Subscribed
-from bot.services.pledges import DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
+from bot.services.nudges import Reminders
+from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
 from bot.services.runs import Change, Joined
 from bot.services.summaries import DaySummary
 from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
@@ -548,3 +549,32 @@ def hidden(is_hidden: bool) -> str:
     if is_hidden:
         return "🙈 You are off the /supporters list now; your km still count. /showme puts you back."
     return "🙂 You are on the /supporters list again (first name only)."
+
+
+# --- Pace reminders: the nudge, /quiet, /nudge ---
+
+
+def nudge(behind: Behind, run: Run, day: date) -> str:
+    """The short private reminder of a supporter behind the pace of their pledge on `day`."""
+    head = (
+        f"👟 {escape(behind.first_name)}, a friendly nudge for {escape(run.title)}: you have logged "
+        f"{km(behind.logged_m)} of {km(behind.pledged_m)} km, {km(behind.behind_m)} km behind your pledge's pace."
+    )
+    if day >= run.end_date:
+        pace = f"Today is the run's last day: {km(behind.pledged_m - behind.logged_m)} km to go."
+    else:
+        pace = f"{km(behind.needed_per_day_m)} km a day from tomorrow gets you there by {day_text(run.end_date)}."
+    return f"{head}\n{pace} Log a walk with /log 5 [note].\n/quiet to stop these"
+
+
+def reminders(result: Reminders, summary_time: str) -> str:
+    """The reply to /quiet and /nudge."""
+    if result.quiet:
+        state = "No more pace reminders." if result.changed else "Pace reminders are off already."
+        return f"🔕 {state} /nudge turns them back on."
+    zone = f" ({escape(result.run.timezone)} time)" if result.run else ""
+    state = "Pace reminders are on" + ("" if result.changed else " already")
+    return (
+        f"🔔 {state}: when your logged km fall behind the pace of your pledge, I send you one short "
+        f"private message that day at {summary_time}{zone}. /quiet stops them."
+    )

@@ -122,14 +122,15 @@ async def count_pledged_between(conn: aiosqlite.Connection, run_id: int, start: 
 
 
 async def lagging(conn: aiosqlite.Connection, run_id: int, days_done: int, days_total: int) -> list[Lagging]:
-    """Pledgers whose logged km are below pledged * days_done / days_total, furthest behind first.
+    """Pledgers whose logged km are below pledged * days_done / days_total, furthest behind first;
+    those who asked for /quiet are left out.
 
     Reads every pledge of the run: it is for the daily job, not for a command.
     """
     async with conn.execute(
         "SELECT p.user_id, s.first_name, p.pledged_m, p.logged_m FROM pledges p"
         " JOIN supporters s ON s.user_id = p.user_id"
-        " WHERE p.run_id = ? AND p.pledged_m IS NOT NULL AND p.logged_m * ? < p.pledged_m * ?"
+        " WHERE p.run_id = ? AND p.pledged_m IS NOT NULL AND p.logged_m * ? < p.pledged_m * ? AND s.quiet = 0"
         " ORDER BY p.pledged_m * ? - p.logged_m * ? DESC, p.id",
         (run_id, days_total, days_done, days_done, days_total),
     ) as cur:

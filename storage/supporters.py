@@ -1,4 +1,4 @@
-"""Supporters: Telegram users who pledged or logged km; the first name shown and /hideme."""
+"""Supporters: Telegram users who pledged or logged km; the first name shown, /hideme and /quiet."""
 
 from __future__ import annotations
 
@@ -21,3 +21,11 @@ async def save(conn: aiosqlite.Connection, user_id: int, first_name: str, now: d
 async def set_hidden(conn: aiosqlite.Connection, user_id: int, hidden: bool) -> None:
     """Keep the supporter off (or put them back on) the /supporters board of every run."""
     await conn.execute("UPDATE supporters SET hidden = ? WHERE user_id = ?", (int(hidden), user_id))
+
+
+async def set_quiet(conn: aiosqlite.Connection, user_id: int, quiet: bool) -> bool:
+    """/quiet (or /nudge): no private pace reminders (or them again). False when it was so already."""
+    cur = await conn.execute(
+        "UPDATE supporters SET quiet = ? WHERE user_id = ? AND quiet != ?", (int(quiet), user_id, int(quiet))
+    )
+    return cur.rowcount == 1

@@ -12,7 +12,7 @@ async def test_command_menu_is_published_for_everyone_and_for_organisers(sim):
     everyone = [m for m in menus if "scope" not in m.params]
     organisers = [m for m in menus if "scope" in m.params]
     published = [c["command"] for c in everyone[0].params["commands"]]
-    assert {"progress", "today", "help", "update", "undo", "subscribe"} <= set(published)
+    assert {"progress", "today", "help", "update", "undo", "subscribe", "quiet", "nudge"} <= set(published)
     assert "newrun" not in published
     assert organisers[0].params["scope"] == {"type": "chat", "chat_id": ORGANISER.id}
     assert "newrun" in [c["command"] for c in organisers[0].params["commands"]]

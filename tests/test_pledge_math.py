@@ -115,6 +115,14 @@ def test_km_a_day_is_rounded_up_to_what_is_shown():
     assert pledge_math.per_day(5_000, 0) is None
 
 
+def test_km_behind_an_even_pace_is_rounded_up_and_never_negative():
+    assert pledge_math.behind_m(41_600, 0, 1, 8) == 5_200  # Ravi on day 1: 10% of 416 km, nothing logged
+    assert pledge_math.behind_m(10_000, 0, 1, 8) == 1_300  # 1.25 km: shown as 1.3, never as 0
+    assert pledge_math.behind_m(20_800, 2_599, 1, 8) == 100  # 1 m behind still shows 0.1 km
+    assert pledge_math.behind_m(20_800, 2_600, 1, 8) == 0
+    assert pledge_math.behind_m(20_800, 5_000, 1, 8) == 0
+
+
 def test_status_of_the_done_when_figures():
     s = pledge_math.status(20_800, 5_000, UNITY_M, START, START, END)
     assert (s.remaining_m, s.days_left, s.needed_per_day_m, s.reached) == (15_800, 8, 2_000, False)

@@ -44,6 +44,8 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             CommandHandler("supporters", pledges.supporters, filters=NEW),
             CommandHandler("hideme", pledges.hide, filters=NEW),
             CommandHandler("showme", pledges.show, filters=NEW),
+            CommandHandler("quiet", pledges.quiet, filters=NEW),
+            CommandHandler("nudge", pledges.nudge, filters=NEW),
             CommandHandler("newrun", organiser.new_run, filters=NEW & organisers),
             CommandHandler("setdistance", organiser.set_distance, filters=NEW & organisers),
             CommandHandler("setend", organiser.set_end, filters=NEW & organisers),

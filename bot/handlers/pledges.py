@@ -1,5 +1,5 @@
 """Supporters' pledges and their own km: /pledge (and its quick choices), /log, /mypledge, /supporters,
-/hideme, /showme. /undo of a log is in runner.undo."""
+/hideme, /showme, and the pace reminders' /quiet and /nudge. /undo of a log is in runner.undo."""
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 
@@ -7,7 +7,7 @@ from bot import render
 from bot.context import BotContext
 from bot.handlers.common import command_text, is_command_for, reply, sent_at
 from bot.parsing import parse_log, parse_pledge
-from bot.services import pledges
+from bot.services import nudges, pledges
 
 CHOICES = ("5%", "10%", "25%")
 CHOICE_DATA = "pledge {}"
@@ -104,3 +104,17 @@ async def _set_hidden(update: Update, context: BotContext, hidden: bool) -> None
     user = update.effective_user
     await pledges.set_hidden(context.db, user.id, _first_name(user), hidden, sent_at(update.effective_message))
     await reply(update, render.hidden(hidden))
+
+
+async def quiet(update: Update, context: BotContext) -> None:
+    await _set_quiet(update, context, True)
+
+
+async def nudge(update: Update, context: BotContext) -> None:
+    await _set_quiet(update, context, False)
+
+
+async def _set_quiet(update: Update, context: BotContext, quiet: bool) -> None:
+    user = update.effective_user
+    result = await nudges.set_quiet(context.db, user.id, _first_name(user), quiet, sent_at(update.effective_message))
+    await reply(update, render.reminders(result, context.settings.summary_time))

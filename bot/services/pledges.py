@@ -249,13 +249,14 @@ class Behind:
     pledged_m: int
     logged_m: int
     needed_per_day_m: int  # over the days after local_day (all of it on the last day)
+    behind_m: int  # below the even pace of the pledge by the end of local_day
 
 
 async def behind_pace(db: Database, run: Run, local_day: date) -> list[Behind]:
     """Pledgers whose logged km are behind the even pace of their pledge by the end of `local_day`.
 
-    For private reminders: hidden supporters are included (hiding only keeps a name off the board).
-    Furthest behind first.
+    For private reminders: hidden supporters are included (hiding only keeps a name off the board),
+    those who sent /quiet are not. Furthest behind first. One query.
     """
     done = pledge_math.days_done(local_day, run.start_date, run.end_date)
     if done == 0:
@@ -269,6 +270,7 @@ async def behind_pace(db: Database, run: Run, local_day: date) -> list[Behind]:
             row.pledged_m,
             row.logged_m,
             pledge_math.per_day(row.pledged_m - row.logged_m, days_after),
+            pledge_math.behind_m(row.pledged_m, row.logged_m, done, total),
         )
         for row in await pledges.lagging(conn=db.conn, run_id=run.id, days_done=done, days_total=total)
     ]

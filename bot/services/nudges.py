@@ -1,0 +1,67 @@
+"""Private pace reminders: a supporter behind the pace of their pledge gets one short message a day,
+at the default summary time in the run's time zone, until the run ends; /quiet stops them, /nudge
+turns them back on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.services.chats import LogKey
+from bot.services.pledges import Behind, behind_pace
+from storage import nudges, runs, supporters
+from storage.db import Database
+from storage.deliveries import NUDGE
+from storage.runs import Run
+
+
+def is_nudge_day(run: Run, day: date) -> bool:
+    """The run's days, up to the last one; none from the day an organiser closed the run."""
+    if run.ended_at and day >= run.local_date(run.ended_at):
+        return False
+    return run.start_date <= day <= run.end_date
+
+
+@dataclass(frozen=True)
+class Due:
+    """Today's reminders: one message for each supporter behind, keyed per chat in the delivery log."""
+
+    key: LogKey
+    run: Run
+    behind: list[Behind]
+
+
+async def due(db: Database, now: datetime, summary_time: str) -> Due | None:
+    """The reminders of the run's local day once its summary time has come, until they are all out.
+
+    Costs one indexed read a minute; the pledges are read once, when the time comes."""
+    run = await runs.current(db.conn)
+    if run is None:
+        return None
+    local = now.astimezone(run.tz)
+    day = local.date()
+    if f"{local:%H:%M}" < summary_time or not is_nudge_day(run, day):
+        return None
+    if await nudges.day_done(db.conn, run.id, day):
+        return None
+    return Due(LogKey(NUDGE, run.id, day), run, await behind_pace(db, run, day))
+
+
+async def day_done(db: Database, key: LogKey, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await nudges.mark_day_done(conn, key.run_id, key.day, now)
+
+
+@dataclass(frozen=True)
+class Reminders:
+    quiet: bool
+    changed: bool  # False: it was so already
+    run: Run | None  # the current run, for its time zone
+
+
+async def set_quiet(db: Database, user_id: int, first_name: str, quiet: bool, at: datetime) -> Reminders:
+    """/quiet, /nudge: no pace reminders (or them again), in every run."""
+    async with db.transaction() as conn:
+        await supporters.save(conn, user_id, first_name, at)
+        changed = await supporters.set_quiet(conn, user_id, quiet)
+        return Reminders(quiet, changed, await runs.current(conn))

@@ -1,0 +1,21 @@
+"""The local days of a run whose pace reminders are all sent (see 0004_nudges.sql)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.clock import to_text
+
+
+async def day_done(conn: aiosqlite.Connection, run_id: int, day: date) -> bool:
+    async with conn.execute("SELECT 1 FROM nudge_days WHERE run_id = ? AND day = ?", (run_id, day.isoformat())) as cur:
+        return await cur.fetchone() is not None
+
+
+async def mark_day_done(conn: aiosqlite.Connection, run_id: int, day: date, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO nudge_days (run_id, day, done_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (run_id, day.isoformat(), to_text(now)),
+    )
