@@ -56,6 +56,13 @@ def behind_m(pledged_m: int, logged_m: int, days_done: int, days_total: int) -> 
     return max(-(-short // (days_total * STEP_M)) * STEP_M, 0)
 
 
+def behind_pledge_pace_m(pledged_m: int, logged_m: int, pledged_on: date, day: date, start: date, end: date) -> int:
+    """`behind_m` by the end of `day` for a pledge made on `pledged_on`: its even pace runs from that
+    day (or the start) to the end, as the /pledge reply promised ("26 km a day for 4 days")."""
+    first = min(max(pledged_on, start), end)
+    return behind_m(pledged_m, logged_m, days_done(day, first, end), days_total(first, end))
+
+
 def should_congratulate(pledged_m: int | None, logged_m: int, congratulated_m: int | None) -> bool:
     """Reaching the pledge is celebrated once; raising the pledge and reaching it again is new."""
     return pledged_m is not None and logged_m >= pledged_m and (congratulated_m or 0) < pledged_m

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.clock import to_text
+from storage.clock import from_text, to_text
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Lagging:
     first_name: str
     pledged_m: int
     logged_m: int
+    pledged_at: datetime  # the first pledge
 
 
 def _pledge(row: aiosqlite.Row) -> Pledge:
@@ -122,16 +123,17 @@ async def count_pledged_between(conn: aiosqlite.Connection, run_id: int, start: 
 
 
 async def lagging(conn: aiosqlite.Connection, run_id: int, days_done: int, days_total: int) -> list[Lagging]:
-    """Pledgers whose logged km are below pledged * days_done / days_total, furthest behind first;
-    those who asked for /quiet are left out.
+    """Pledgers whose logged km are below pledged * days_done / days_total (the run's even pace, which
+    is never below the pace from a later pledge day), furthest behind first; those who asked for
+    /quiet are left out.
 
     Reads every pledge of the run: it is for the daily job, not for a command.
     """
     async with conn.execute(
-        "SELECT p.user_id, s.first_name, p.pledged_m, p.logged_m FROM pledges p"
+        "SELECT p.user_id, s.first_name, p.pledged_m, p.logged_m, p.pledged_at FROM pledges p"
         " JOIN supporters s ON s.user_id = p.user_id"
         " WHERE p.run_id = ? AND p.pledged_m IS NOT NULL AND p.logged_m * ? < p.pledged_m * ? AND s.quiet = 0"
         " ORDER BY p.pledged_m * ? - p.logged_m * ? DESC, p.id",
         (run_id, days_total, days_done, days_done, days_total),
     ) as cur:
-        return [Lagging(row[0], row[1], row[2], row[3]) for row in await cur.fetchall()]
+        return [Lagging(row[0], row[1], row[2], row[3], from_text(row[4])) for row in await cur.fetchall()]

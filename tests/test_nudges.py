@@ -37,6 +37,21 @@ async def test_a_supporter_behind_gets_one_nudge_at_summary_time_and_one_on_trac
     assert await deliveries.of_chat(unity.db.conn, ASHA.id) == []
 
 
+async def test_a_late_pledge_is_paced_from_the_day_it_was_made(unity):
+    unity.clock.now = ist(17, 8, 0)  # day 3 of 8
+    await unity.say(MEERA, "/pledge 12")  # "2 km a day for 6 days"
+    await unity.say(MEERA, "/log 2")
+    await unity.say(RAVI, "/pledge 12")
+
+    day3 = await tick(unity, ist(17, 21, 0))
+
+    assert [c.text for c in day3] == [
+        "👟 Ravi, a friendly nudge for The Unity Run: you have logged 0 of 12 km, 2 km behind your pledge's pace.\n"
+        "2.4 km a day from tomorrow gets you there by 22 Aug 2021. Log a walk with /log 5 [note].\n"
+        "/quiet to stop these"
+    ]
+
+
 async def test_no_second_nudge_after_a_restart_and_a_new_one_the_next_day(tmp_path):
     clock = Clock(ist(15, 6, 30))
     admins = frozenset({ORGANISER.id})

@@ -123,6 +123,15 @@ def test_km_behind_an_even_pace_is_rounded_up_and_never_negative():
     assert pledge_math.behind_m(20_800, 5_000, 1, 8) == 0
 
 
+def test_the_pace_of_a_pledge_runs_from_the_day_it_was_made():
+    start, end = date(2021, 8, 15), date(2021, 8, 24)  # 10 days
+    day7 = date(2021, 8, 21)
+    assert pledge_math.behind_pledge_pace_m(104_000, 0, day7, day7, start, end) == 26_000  # a quarter of 4 days
+    assert pledge_math.behind_pledge_pace_m(104_000, 0, date(2021, 8, 1), day7, start, end) == 72_800  # before
+    assert pledge_math.behind_pledge_pace_m(104_000, 0, day7, date(2021, 8, 20), start, end) == 0  # not yet made
+    assert pledge_math.behind_pledge_pace_m(10_000, 0, date(2021, 8, 30), end, start, end) == 10_000  # end moved
+
+
 def test_status_of_the_done_when_figures():
     s = pledge_math.status(20_800, 5_000, UNITY_M, START, START, END)
     assert (s.remaining_m, s.days_left, s.needed_per_day_m, s.reached) == (15_800, 8, 2_000, False)

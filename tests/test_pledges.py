@@ -478,15 +478,14 @@ async def test_day_activity_and_behind_pace(unity):
     quiet = await service.day_activity(unity.db, run, date(2021, 8, 17))
     assert (quiet.new_pledges, quiet.logged_today_m, quiet.top_name, quiet.top_today_m) == (0, 0, None, 0)
 
-    # By the end of day 2 of 8 an even pace has done a quarter of each pledge. Asha: 11 of 25 km, on
-    # track. Ravi: 10 of 41.6 km (10.4 needed), hidden but still reminded. Meera: 0 of 10 km.
+    # By the end of day 2 of 8 an even pace has done a quarter of a pledge made on day 1. Asha: 11 of
+    # 25 km, on track. Ravi: 10 of 41.6 km (10.4 needed), hidden but still reminded. Meera pledged 10 km
+    # on day 2: a seventh of it was due by its end (1.43 km), she logged 0.
     assert await service.behind_pace(unity.db, run, date(2021, 8, 16)) == [
-        service.Behind(MEERA.id, "Meera", 10_000, 0, 1_700, 2_500),  # 10 km over 6 days: 1.7 km a day
+        service.Behind(MEERA.id, "Meera", 10_000, 0, 1_700, 1_500),  # 10 km over 6 days: 1.7 km a day
         service.Behind(RAVI.id, "Ravi", 41_600, 10_000, 5_300, 400),  # 31.6 km over 6 days: 5.3 km a day
     ]
-    assert await service.behind_pace(unity.db, run, DAY1) == [
-        service.Behind(MEERA.id, "Meera", 10_000, 0, 1_500, 1_300)  # 1.25 km behind, shown rounded up
-    ]
+    assert await service.behind_pace(unity.db, run, DAY1) == []  # Meera had not pledged yet
     assert await service.behind_pace(unity.db, run, date(2021, 8, 14)) == []
     last = await service.behind_pace(unity.db, run, date(2021, 8, 22))
     assert [(b.first_name, b.needed_per_day_m) for b in last] == [("Ravi", 31_600), ("Asha", 14_000), ("Meera", 10_000)]

@@ -253,7 +253,8 @@ class Behind:
 
 
 async def behind_pace(db: Database, run: Run, local_day: date) -> list[Behind]:
-    """Pledgers whose logged km are behind the even pace of their pledge by the end of `local_day`.
+    """Pledgers whose logged km are behind the even pace of their pledge by the end of `local_day`,
+    the pace running from the day they pledged (or the run's start) to the run's end.
 
     For private reminders: hidden supporters are included (hiding only keeps a name off the board),
     those who sent /quiet are not. Furthest behind first. One query.
@@ -263,14 +264,12 @@ async def behind_pace(db: Database, run: Run, local_day: date) -> list[Behind]:
         return []
     total = pledge_math.days_total(run.start_date, run.end_date)
     days_after = max(total - done, 1)
-    return [
-        Behind(
-            row.user_id,
-            row.first_name,
-            row.pledged_m,
-            row.logged_m,
-            pledge_math.per_day(row.pledged_m - row.logged_m, days_after),
-            pledge_math.behind_m(row.pledged_m, row.logged_m, done, total),
+    found = []
+    for row in await pledges.lagging(conn=db.conn, run_id=run.id, days_done=done, days_total=total):
+        behind_m = pledge_math.behind_pledge_pace_m(
+            row.pledged_m, row.logged_m, run.local_date(row.pledged_at), local_day, run.start_date, run.end_date
         )
-        for row in await pledges.lagging(conn=db.conn, run_id=run.id, days_done=done, days_total=total)
-    ]
+        if behind_m:
+            needed = pledge_math.per_day(row.pledged_m - row.logged_m, days_after)
+            found.append(Behind(row.user_id, row.first_name, row.pledged_m, row.logged_m, needed, behind_m))
+    return sorted(found, key=lambda b: -b.behind_m)
