@@ -224,3 +224,18 @@ async def test_the_nudge_pass_reads_the_pledges_once_however_many_are_behind(tmp
         others = [s for s in statements if "deliveries" not in s and s not in ("BEGIN IMMEDIATE", "COMMIT")]
         costs.append(len(others))
     assert costs[0] == costs[1]
+
+
+async def test_names_are_escaped_in_the_summary_and_the_nudge(unity):
+    hostile = Person(3004, "<b>x</b> & co")
+    await subscribe(unity, FANS)
+    unity.clock.now = ist(15, 7, 0)
+    await unity.say(hostile, "/pledge 50")
+    await unity.say(hostile, "/log 1")
+
+    sent = await tick(unity, ist(15, 21, 0))
+
+    summary, nudge = sorted(sent, key=lambda c: c.chat_id)
+    assert "🏅 Top supporter today: &lt;b&gt;x&lt;/b&gt; &amp; co, 1 km" in summary.text
+    assert nudge.text.startswith("👟 &lt;b&gt;x&lt;/b&gt; &amp; co, a friendly nudge")
+    assert "<b>x</b>" not in summary.text + nudge.text
