@@ -5,16 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
+
+# What a write transaction may change, for the reads cached in memory (see `Database.cached`).
+ROUTE = "route"  # runs, runners, their updates and positions
+SUPPORTERS = "supporters"  # supporters, their pledges and logs
+EVERYTHING = (ROUTE, SUPPORTERS)
 
 
 class Database:
@@ -23,11 +31,18 @@ class Database:
     aiosqlite runs every statement of a connection on one thread, so separate statements are
     safe, but two tasks' transactions would interleave: every write goes through
     `transaction()`, which holds a lock around BEGIN IMMEDIATE ... COMMIT.
+
+    The process is the database's only writer (Telegram lets one process poll a bot), so what
+    is read often and changes rarely (the current run, /progress) is kept in memory, each result
+    tagged with the versions of the topics it depends on; a transaction bumps the versions of
+    the topics it says it changes (by default all of them).
     """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self._lock = asyncio.Lock()
+        self._versions = dict.fromkeys(EVERYTHING, 0)
+        self._memo: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -50,7 +65,7 @@ class Database:
             await self.conn.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, changes: Collection[str] = EVERYTHING) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -58,7 +73,25 @@ class Database:
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
-            await self.conn.execute("COMMIT")
+            else:
+                await self.conn.execute("COMMIT")
+            finally:
+                for topic in changes:
+                    self._versions[topic] += 1
+
+    async def cached(self, key: Hashable, depends_on: Collection[str], compute: Callable[[], Awaitable[T]]) -> T:
+        """`compute()`'s result, computed again only once a transaction changed a topic it depends on.
+
+        For reads outside a transaction, or at its start: a transaction's own writes are not seen.
+        Keys must come from a small set (a run's days, not users): entries are never evicted.
+        """
+        version = tuple(self._versions[topic] for topic in depends_on)
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = await compute()
+        self._memo[key] = (version, value)
+        return value
 
     async def migrate(self) -> None:
         """Apply every numbered migration newer than `PRAGMA user_version`, each atomically."""

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.clock import to_text
+from storage.sql import fetch_one
 
 SUMMARY, FINAL, NUDGE = "summary", "final", "nudge"
 MAX_ATTEMPTS = 3
@@ -42,14 +43,14 @@ async def claim(
     """Claim the right to send this message: the row's id, or None when it is sent, being sent or given up.
 
     One statement, so two processes (or two passes) can never both hold the claim."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "INSERT INTO deliveries (chat_id, kind, run_id, day, claimed_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (chat_id, kind, run_id, day) DO UPDATE SET status = 'sending',"
         " attempts = deliveries.attempts + 1, claimed_at = excluded.claimed_at, error = NULL"
         " WHERE deliveries.status = 'retry' RETURNING id",
         (chat_id, kind, run_id, day.isoformat(), to_text(now)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return row[0] if row else None
 
 
@@ -70,5 +71,5 @@ async def mark_failed(conn: aiosqlite.Connection, delivery_id: int, error: str, 
 
 
 async def of_chat(conn: aiosqlite.Connection, chat_id: int) -> list[Delivery]:
-    async with conn.execute("SELECT * FROM deliveries WHERE chat_id = ? ORDER BY id", (chat_id,)) as cur:
-        return [_delivery(row) for row in await cur.fetchall()]
+    rows = await conn.execute_fetchall("SELECT * FROM deliveries WHERE chat_id = ? ORDER BY id", (chat_id,))
+    return [_delivery(row) for row in rows]

@@ -7,6 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.clock import to_text
+from storage.sql import fetch_one
 
 
 async def add(conn: aiosqlite.Connection, user_id: int, now: datetime) -> bool:
@@ -23,10 +24,10 @@ async def remove(conn: aiosqlite.Connection, user_id: int) -> bool:
 
 
 async def is_following(conn: aiosqlite.Connection, user_id: int) -> bool:
-    async with conn.execute("SELECT 1 FROM followers WHERE user_id = ?", (user_id,)) as cur:
-        return await cur.fetchone() is not None
+    row = await fetch_one(conn, "SELECT 1 FROM followers WHERE user_id = ?", (user_id,))
+    return row is not None
 
 
 async def all_ids(conn: aiosqlite.Connection) -> list[int]:
-    async with conn.execute("SELECT user_id FROM followers ORDER BY user_id") as cur:
-        return [row[0] for row in await cur.fetchall()]
+    rows = await conn.execute_fetchall("SELECT user_id FROM followers ORDER BY user_id")
+    return [row[0] for row in rows]

@@ -17,8 +17,10 @@ async def mark(conn: aiosqlite.Connection, update_id: int, at: datetime) -> None
 
 
 async def since(conn: aiosqlite.Connection, moment: datetime) -> set[int]:
-    async with conn.execute("SELECT update_id FROM handled_updates WHERE handled_at >= ?", (to_text(moment),)) as cur:
-        return {row[0] for row in await cur.fetchall()}
+    rows = await conn.execute_fetchall(
+        "SELECT update_id FROM handled_updates WHERE handled_at >= ?", (to_text(moment),)
+    )
+    return {row[0] for row in rows}
 
 
 async def forget_before(conn: aiosqlite.Connection, moment: datetime) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.clock import from_text, to_text
+from storage.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,7 @@ async def create(
 
 
 async def get(conn: aiosqlite.Connection, token: str) -> Invite | None:
-    async with conn.execute("SELECT * FROM invites WHERE token = ?", (token,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM invites WHERE token = ?", (token,))
     if row is None:
         return None
     return Invite(row["token"], row["run_id"], row["role"], from_text(row["expires_at"]), row["used_by"])

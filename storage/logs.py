@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.clock import to_text
+from storage.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -54,36 +55,35 @@ async def add(
     at: datetime,
 ) -> Log | None:
     """The stored log, or None when this message was stored already (a re-delivery)."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "INSERT INTO logs (run_id, user_id, local_day, metres, note, chat_id, message_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",
         (run_id, user_id, local_day.isoformat(), metres, note, chat_id, message_id, to_text(at)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _log(row) if row else None
 
 
 async def by_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> Log | None:
-    async with conn.execute("SELECT * FROM logs WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM logs WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
     return _log(row) if row else None
 
 
 async def correct(
     conn: aiosqlite.Connection, log_id: int, local_day: date, metres: int, note: str | None, at: datetime
 ) -> Log:
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "UPDATE logs SET local_day = ?, metres = ?, note = ?, edited_at = ? WHERE id = ? RETURNING *",
         (local_day.isoformat(), metres, note, to_text(at), log_id),
-    ) as cur:
-        return _log(await cur.fetchone())
+    )
+    return _log(row)
 
 
 async def last_of(conn: aiosqlite.Connection, run_id: int, user_id: int) -> Log | None:
-    async with conn.execute(
-        "SELECT * FROM logs WHERE run_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1", (run_id, user_id)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(
+        conn, "SELECT * FROM logs WHERE run_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1", (run_id, user_id)
+    )
     return _log(row) if row else None
 
 
@@ -93,16 +93,18 @@ async def delete(conn: aiosqlite.Connection, log_id: int) -> None:
 
 async def day_total(conn: aiosqlite.Connection, run_id: int, local_day: date) -> int:
     """Km logged for that local day by everyone (reads that day's logs only)."""
-    async with conn.execute(
-        "SELECT COALESCE(SUM(metres), 0) FROM logs WHERE run_id = ? AND local_day = ?", (run_id, local_day.isoformat())
-    ) as cur:
-        (value,) = await cur.fetchone()
+    (value,) = await fetch_one(
+        conn,
+        "SELECT COALESCE(SUM(metres), 0) FROM logs WHERE run_id = ? AND local_day = ?",
+        (run_id, local_day.isoformat()),
+    )
     return value
 
 
 async def day_top(conn: aiosqlite.Connection, run_id: int, local_day: date) -> DayTop | None:
     """The supporter on the board (not hidden) who logged the most km for that local day."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "SELECT s.first_name, d.metres FROM"
         " (SELECT user_id, SUM(metres) AS metres, MIN(id) AS first FROM logs"
         "  WHERE run_id = ? AND local_day = ? GROUP BY user_id) d"
@@ -110,6 +112,5 @@ async def day_top(conn: aiosqlite.Connection, run_id: int, local_day: date) -> D
         " JOIN supporters s ON s.user_id = d.user_id"
         " ORDER BY d.metres DESC, d.first LIMIT 1",
         (run_id, local_day.isoformat(), run_id),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return DayTop(row[0], row[1]) if row else None

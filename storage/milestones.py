@@ -26,5 +26,5 @@ async def reach(conn: aiosqlite.Connection, run_id: int, percents: list[int], da
 
 
 async def of_run(conn: aiosqlite.Connection, run_id: int) -> list[int]:
-    async with conn.execute("SELECT percent FROM milestones WHERE run_id = ? ORDER BY percent", (run_id,)) as cur:
-        return [row[0] for row in await cur.fetchall()]
+    rows = await conn.execute_fetchall("SELECT percent FROM milestones WHERE run_id = ? ORDER BY percent", (run_id,))
+    return [row[0] for row in rows]

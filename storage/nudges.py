@@ -7,11 +7,12 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.clock import to_text
+from storage.sql import fetch_one
 
 
 async def day_done(conn: aiosqlite.Connection, run_id: int, day: date) -> bool:
-    async with conn.execute("SELECT 1 FROM nudge_days WHERE run_id = ? AND day = ?", (run_id, day.isoformat())) as cur:
-        return await cur.fetchone() is not None
+    row = await fetch_one(conn, "SELECT 1 FROM nudge_days WHERE run_id = ? AND day = ?", (run_id, day.isoformat()))
+    return row is not None
 
 
 async def mark_day_done(conn: aiosqlite.Connection, run_id: int, day: date, now: datetime) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.clock import from_text, to_text
+from storage.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,7 @@ def _pledge(row: aiosqlite.Row) -> Pledge:
 
 
 async def get(conn: aiosqlite.Connection, run_id: int, user_id: int) -> Pledge | None:
-    async with conn.execute("SELECT * FROM pledges WHERE run_id = ? AND user_id = ?", (run_id, user_id)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM pledges WHERE run_id = ? AND user_id = ?", (run_id, user_id))
     return _pledge(row) if row else None
 
 
@@ -83,10 +83,7 @@ async def set_congratulated(conn: aiosqlite.Connection, run_id: int, user_id: in
 
 
 async def totals(conn: aiosqlite.Connection, run_id: int) -> Totals:
-    async with conn.execute(
-        "SELECT supporters, pledged_m, logged_m FROM pledge_totals WHERE run_id = ?", (run_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT supporters, pledged_m, logged_m FROM pledge_totals WHERE run_id = ?", (run_id,))
     return Totals(*row) if row else Totals(0, 0, 0)
 
 
@@ -95,30 +92,29 @@ async def rank(conn: aiosqlite.Connection, run_id: int, logged_m: int) -> int:
 
     A count down the board's index: it reads the entries ahead only, never the whole run.
     """
-    async with conn.execute(
-        "SELECT COUNT(*) + 1 FROM pledges WHERE run_id = ? AND hidden = 0 AND logged_m > ?", (run_id, logged_m)
-    ) as cur:
-        (value,) = await cur.fetchone()
+    (value,) = await fetch_one(
+        conn, "SELECT COUNT(*) + 1 FROM pledges WHERE run_id = ? AND hidden = 0 AND logged_m > ?", (run_id, logged_m)
+    )
     return value
 
 
 async def board(conn: aiosqlite.Connection, run_id: int, limit: int = 10) -> list[BoardEntry]:
     """The supporters with the most km logged, hidden ones left out (a walk down the board's index)."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT s.first_name, p.logged_m FROM pledges p JOIN supporters s ON s.user_id = p.user_id"
         " WHERE p.run_id = ? AND p.hidden = 0 AND p.logged_m > 0 ORDER BY p.logged_m DESC LIMIT ?",
         (run_id, limit),
-    ) as cur:
-        return [BoardEntry(row["first_name"], row["logged_m"]) for row in await cur.fetchall()]
+    )
+    return [BoardEntry(row["first_name"], row["logged_m"]) for row in rows]
 
 
 async def count_pledged_between(conn: aiosqlite.Connection, run_id: int, start: datetime, end: datetime) -> int:
     """How many supporters made their (first) pledge in [start, end)."""
-    async with conn.execute(
+    (value,) = await fetch_one(
+        conn,
         "SELECT COUNT(*) FROM pledges WHERE run_id = ? AND pledged_at >= ? AND pledged_at < ?",
         (run_id, to_text(start), to_text(end)),
-    ) as cur:
-        (value,) = await cur.fetchone()
+    )
     return value
 
 
@@ -129,11 +125,11 @@ async def lagging(conn: aiosqlite.Connection, run_id: int, days_done: int, days_
 
     Reads every pledge of the run: it is for the daily job, not for a command.
     """
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT p.user_id, s.first_name, p.pledged_m, p.logged_m, p.pledged_at FROM pledges p"
         " JOIN supporters s ON s.user_id = p.user_id"
         " WHERE p.run_id = ? AND p.pledged_m IS NOT NULL AND p.logged_m * ? < p.pledged_m * ? AND s.quiet = 0"
         " ORDER BY p.pledged_m * ? - p.logged_m * ? DESC, p.id",
         (run_id, days_total, days_done, days_done, days_total),
-    ) as cur:
-        return [Lagging(row[0], row[1], row[2], row[3], from_text(row[4])) for row in await cur.fetchall()]
+    )
+    return [Lagging(row[0], row[1], row[2], row[3], from_text(row[4])) for row in rows]

@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.clock import from_text, to_text
+from storage.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,10 @@ async def save(
 
 
 async def latest(conn: aiosqlite.Connection, run_id: int) -> Position | None:
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "SELECT p.latitude, p.longitude, p.at, r.name FROM positions p JOIN runners r ON r.id = p.runner_id"
         " WHERE p.run_id = ? ORDER BY p.at DESC, p.id DESC LIMIT 1",
         (run_id,),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return Position(row["name"], row["latitude"], row["longitude"], from_text(row["at"])) if row else None

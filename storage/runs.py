@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from storage.clock import from_text, to_text
+from storage.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ async def create(
     created_by: int,
     now: datetime,
 ) -> Run:
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "INSERT INTO runs (title, start_place, end_place, distance_m, start_date, end_date, timezone,"
         " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         (
@@ -72,20 +74,18 @@ async def create(
             created_by,
             to_text(now),
         ),
-    ) as cur:
-        return _run(await cur.fetchone())
+    )
+    return _run(row)
 
 
 async def current(conn: aiosqlite.Connection) -> Run | None:
     """The run created last: it stays current, ended or not, until the next /newrun."""
-    async with conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1") as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM runs ORDER BY id DESC LIMIT 1")
     return _run(row) if row else None
 
 
 async def get(conn: aiosqlite.Connection, run_id: int) -> Run | None:
-    async with conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM runs WHERE id = ?", (run_id,))
     return _run(row) if row else None
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.clock import to_text
+from storage.sql import fetch_one
 
 GROUP, PRIVATE = "group", "private"
 
@@ -48,27 +49,26 @@ async def upsert(
     now: datetime,
 ) -> Subscription:
     """Subscribe the chat, or change its time and zone (it keeps its first day)."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "INSERT INTO subscriptions (chat_id, kind, title, local_time, timezone, starts_on, subscribed_by,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (chat_id) DO UPDATE SET kind = excluded.kind, title = excluded.title,"
         " local_time = excluded.local_time, timezone = excluded.timezone,"
         " subscribed_by = excluded.subscribed_by, updated_at = excluded.updated_at RETURNING *",
         (chat_id, kind, title, local_time, timezone, starts_on.isoformat(), subscribed_by, to_text(now), to_text(now)),
-    ) as cur:
-        return _subscription(await cur.fetchone())
+    )
+    return _subscription(row)
 
 
 async def get(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
-    async with conn.execute("SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
     return _subscription(row) if row else None
 
 
 async def delete(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
     """End the chat's subscription; the one that ended, if there was one."""
-    async with conn.execute("DELETE FROM subscriptions WHERE chat_id = ? RETURNING *", (chat_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "DELETE FROM subscriptions WHERE chat_id = ? RETURNING *", (chat_id,))
     return _subscription(row) if row else None
 
 
@@ -84,8 +84,8 @@ async def move(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -
 
 async def zones(conn: aiosqlite.Connection) -> list[str | None]:
     """The time zones subscriptions are in (None: the run's)."""
-    async with conn.execute("SELECT DISTINCT timezone FROM subscriptions") as cur:
-        return [row[0] for row in await cur.fetchall()]
+    rows = await conn.execute_fetchall("SELECT DISTINCT timezone FROM subscriptions")
+    return [row[0] for row in rows]
 
 
 async def due(
@@ -99,15 +99,15 @@ async def due(
 ) -> list[Subscription]:
     """Subscriptions in `timezone` whose time (HH:MM) is at or before `until` on local `day` and
     that have no delivery of `kind` for (run, day), or only one that may be retried."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT s.* FROM subscriptions s WHERE s.timezone IS ? AND s.local_time <= ? AND s.starts_on <= ?"
         " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.chat_id = s.chat_id AND d.kind = ?"
         " AND d.run_id = ? AND d.day = ? AND d.status <> 'retry') ORDER BY s.local_time, s.chat_id",
         (timezone, until, day.isoformat(), kind, run_id, day.isoformat()),
-    ) as cur:
-        return [_subscription(row) for row in await cur.fetchall()]
+    )
+    return [_subscription(row) for row in rows]
 
 
 async def chat_ids(conn: aiosqlite.Connection) -> list[int]:
-    async with conn.execute("SELECT chat_id FROM subscriptions ORDER BY chat_id") as cur:
-        return [row[0] for row in await cur.fetchall()]
+    rows = await conn.execute_fetchall("SELECT chat_id FROM subscriptions ORDER BY chat_id")
+    return [row[0] for row in rows]

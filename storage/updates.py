@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.clock import to_text
+from storage.sql import fetch_one
 
 
 @dataclass(frozen=True)
@@ -58,18 +59,17 @@ async def add(
     at: datetime,
 ) -> RunnerUpdate | None:
     """The stored update, or None when this message was stored already (a re-delivery)."""
-    async with conn.execute(
+    row = await fetch_one(
+        conn,
         "INSERT INTO updates (run_id, runner_id, local_day, metres, note, photo_file_id, chat_id, message_id,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",
         (run_id, runner_id, local_day.isoformat(), metres, note, photo_file_id, chat_id, message_id, to_text(at)),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _update(row) if row else None
 
 
 async def by_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> RunnerUpdate | None:
-    async with conn.execute("SELECT * FROM updates WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM updates WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
     return _update(row) if row else None
 
 
@@ -80,8 +80,7 @@ async def correct(conn: aiosqlite.Connection, update_id: int, metres: int, note:
 
 
 async def last_of_runner(conn: aiosqlite.Connection, runner_id: int) -> RunnerUpdate | None:
-    async with conn.execute("SELECT * FROM updates WHERE runner_id = ? ORDER BY id DESC LIMIT 1", (runner_id,)) as cur:
-        row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM updates WHERE runner_id = ? ORDER BY id DESC LIMIT 1", (runner_id,))
     return _update(row) if row else None
 
 
@@ -91,9 +90,9 @@ async def delete(conn: aiosqlite.Connection, update_id: int) -> None:
 
 async def of_day(conn: aiosqlite.Connection, run_id: int, local_day: date) -> list[DayEntry]:
     """The day's updates in the order they were posted."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT u.*, r.name, r.role FROM updates u JOIN runners r ON r.id = u.runner_id"
         " WHERE u.run_id = ? AND u.local_day = ? ORDER BY u.id",
         (run_id, local_day.isoformat()),
-    ) as cur:
-        return [DayEntry(row["name"], row["role"], _update(row)) for row in await cur.fetchall()]
+    )
+    return [DayEntry(row["name"], row["role"], _update(row)) for row in rows]

@@ -37,7 +37,7 @@ class RecentIds:
 
 
 async def load(db: Database, now) -> RecentIds:
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         await handled.forget_before(conn, now - KEEP)
         return RecentIds(await handled.since(conn, now - KEEP))
 

@@ -35,7 +35,7 @@ async def subscribe(
     """Subscribe a chat to the daily summary at `local_time` in `timezone` (None: the run's zone).
 
     A new subscription starts today if its time is still ahead, else tomorrow."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         run = await runs.current(conn)
         zone = timezone or (run.timezone if run else default_timezone)
         local = now.astimezone(ZoneInfo(zone))
@@ -55,18 +55,18 @@ async def subscribe(
 
 
 async def unsubscribe(db: Database, chat_id: int) -> bool:
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         return await subscriptions.delete(conn, chat_id) is not None
 
 
 async def follow(db: Database, user_id: int, now: datetime) -> bool:
     """False when the user followed already."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         return await followers.add(conn, user_id, now)
 
 
 async def unfollow(db: Database, user_id: int) -> bool:
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         return await followers.remove(conn, user_id)
 
 
@@ -74,7 +74,7 @@ async def forget_chat(db: Database, chat_id: int) -> Subscription | None:
     """The chat is gone for the bot (removed, banned, blocked): end its subscription and follow.
 
     A private chat's id is its user's id. Returns the subscription that ended, if any."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         ended = await subscriptions.delete(conn, chat_id)
         await followers.remove(conn, chat_id)
         return ended
@@ -82,7 +82,7 @@ async def forget_chat(db: Database, chat_id: int) -> Subscription | None:
 
 async def migrate_chat(db: Database, old_chat_id: int, new_chat_id: int) -> bool:
     """A group was upgraded to a supergroup: its subscription moves to the new id."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         return await subscriptions.move(conn, old_chat_id, new_chat_id)
 
 
@@ -107,7 +107,7 @@ async def news_of(db: Database, posted: Posted, now: datetime) -> News | None:
     if not posted.is_new:
         return None
     run = posted.run
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         route_m = sum(t.metres for t in await runners.totals(conn, run.id) if t.runner.is_lead)
         reached = await milestones.reach(
             conn, run.id, milestones_within(route_m, run.distance_m), posted.update.local_day, now
@@ -129,15 +129,15 @@ class LogKey:
 
 async def claim_delivery(db: Database, chat_id: int, key: LogKey, now: datetime) -> int | None:
     """The delivery's id if this process may send it now; None when it is sent or being sent."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         return await deliveries.claim(conn, chat_id=chat_id, kind=key.kind, run_id=key.run_id, day=key.day, now=now)
 
 
 async def delivery_sent(db: Database, delivery_id: int, message_id: int | None, now: datetime) -> None:
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         await deliveries.mark_sent(conn, delivery_id, message_id, now)
 
 
 async def delivery_failed(db: Database, delivery_id: int, error: str, retry: bool) -> None:
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         await deliveries.mark_failed(conn, delivery_id, error, retry)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.services import runs
 from bot.services.chats import LogKey
 from bot.services.pledges import Behind, behind_pace
-from storage import nudges, runs, supporters
-from storage.db import Database
+from storage import nudges, supporters
+from storage.db import SUPPORTERS, Database
 from storage.deliveries import NUDGE
 from storage.runs import Run
 
@@ -34,8 +35,9 @@ class Due:
 async def due(db: Database, now: datetime, summary_time: str) -> Due | None:
     """The reminders of the run's local day once its summary time has come, until they are all out.
 
-    Costs one indexed read a minute; the pledges are read once, when the time comes."""
-    run = await runs.current(db.conn)
+    Costs one indexed read a minute (the run is kept in memory); the pledges are read once, when the
+    time comes."""
+    run = await runs.current(db)
     if run is None:
         return None
     local = now.astimezone(run.tz)
@@ -48,7 +50,7 @@ async def due(db: Database, now: datetime, summary_time: str) -> Due | None:
 
 
 async def day_done(db: Database, key: LogKey, now: datetime) -> None:
-    async with db.transaction() as conn:
+    async with db.transaction(changes=()) as conn:
         await nudges.mark_day_done(conn, key.run_id, key.day, now)
 
 
@@ -61,7 +63,7 @@ class Reminders:
 
 async def set_quiet(db: Database, user_id: int, first_name: str, quiet: bool, at: datetime) -> Reminders:
     """/quiet, /nudge: no pace reminders (or them again), in every run."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=[SUPPORTERS]) as conn:  # the first name may change on the board
         await supporters.save(conn, user_id, first_name, at)
         changed = await supporters.set_quiet(conn, user_id, quiet)
-        return Reminders(quiet, changed, await runs.current(conn))
+    return Reminders(quiet, changed, await runs.current(db))

@@ -15,7 +15,7 @@ from bot.pledge_math import Status
 from bot.services import tracking
 from bot.services.runs import require_current, require_open
 from storage import logs, pledges, supporters
-from storage.db import Database
+from storage.db import ROUTE, SUPPORTERS, Database
 from storage.logs import Log
 from storage.pledges import BoardEntry, Pledge, Totals
 from storage.runs import Run
@@ -42,8 +42,8 @@ class Pledged:
 
 async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeChoice, at: datetime) -> Pledged:
     """Pledge a share or a distance of the current run, or change the pledge."""
-    async with db.transaction() as conn:
-        run = await require_open(conn)
+    async with db.transaction(changes=[SUPPORTERS]) as conn:
+        run = await require_open(db)
         today = run.local_date(at)
         if today > run.end_date:
             raise UserError(f"{run.title} was planned to end on {run.end_date:%d %b %Y}: pledges are closed.")
@@ -90,8 +90,8 @@ async def log(
     db: Database, *, user_id: int, first_name: str, entry: LogEntry, chat_id: int, message_id: int, at: datetime
 ) -> Logged:
     """Record the supporter's own km for today (or yesterday) of the current run, once per message."""
-    async with db.transaction() as conn:
-        run = await require_open(conn)
+    async with db.transaction(changes=[SUPPORTERS]) as conn:
+        run = await require_open(db)
         day = _log_day(run, at, entry.yesterday)
         await _join(conn, run, user_id, first_name, at)
         stored = await logs.add(
@@ -121,10 +121,10 @@ async def record_log_edit(
     sent_at: datetime,
 ) -> Logged:
     """An edited /log corrects the log it made (figure, note, day), or logs it if the first version was refused."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=[SUPPORTERS]) as conn:
         earlier = await logs.by_message(conn, chat_id, message_id)
         if earlier is not None:
-            run = await require_open(conn)
+            run = await require_open(db)
             if earlier.run_id != run.id:
                 raise UserError("That log belongs to an earlier run: it cannot be changed now.")
             corrected = await logs.correct(
@@ -147,8 +147,8 @@ async def undo_last(db: Database, user_id: int, at: datetime) -> tracking.Undone
     """/undo: a runner's last update; for a supporter who is not a runner, their last log."""
     if await tracking.runner_of(db, await tracking.current_run(db), user_id):
         return await tracking.undo_last(db, user_id)
-    async with db.transaction() as conn:
-        run = await require_open(conn)
+    async with db.transaction(changes=[SUPPORTERS]) as conn:
+        run = await require_open(db)
         last = await logs.last_of(conn, run.id, user_id)
         if last is None:
             raise UserError("You have no log to undo. Log your own km with /log 5 [note].")
@@ -168,7 +168,7 @@ class Standing:
 
 async def my_pledge(db: Database, user_id: int, first_name: str, at: datetime) -> Standing:
     conn = db.conn
-    run = await require_current(conn)
+    run = await require_current(db)
     found: Pledge | None = await pledges.get(conn, run.id, user_id)
     pledged_m, logged_m = (found.pledged_m, found.logged_m) if found else (None, 0)
     rank = await pledges.rank(conn, run.id, logged_m) if logged_m else None
@@ -194,8 +194,11 @@ class SupportersReport:
 
 
 async def supporters_report(db: Database) -> SupportersReport:
-    conn = db.conn
-    run = await require_current(conn)
+    run = await require_current(db)
+    return await db.cached(("supporters", run.id), [ROUTE, SUPPORTERS], lambda: _supporters_report(db.conn, run))
+
+
+async def _supporters_report(conn: aiosqlite.Connection, run: Run) -> SupportersReport:
     board = await pledges.board(conn, run.id, BOARD_SIZE)
     ranks = pledge_math.competition_ranks([entry.logged_m for entry in board])
     return SupportersReport(run, await pledges.totals(conn, run.id), board, ranks)
@@ -203,7 +206,7 @@ async def supporters_report(db: Database) -> SupportersReport:
 
 async def set_hidden(db: Database, user_id: int, first_name: str, hidden: bool, at: datetime) -> None:
     """/hideme, /showme: off (or back on) the /supporters board, in every run; the km still count."""
-    async with db.transaction() as conn:
+    async with db.transaction(changes=[SUPPORTERS]) as conn:
         await supporters.save(conn, user_id, first_name, at)
         await supporters.set_hidden(conn, user_id, hidden)
 

@@ -6,12 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from bot.errors import UserError
 from bot.parsing import NewRun
 from storage import invites, runners, runs
-from storage.db import Database
+from storage.db import ROUTE, Database
 from storage.invites import Invite
 from storage.runners import Runner
 from storage.runs import Run
@@ -20,15 +18,20 @@ INVITE_TTL = timedelta(days=7)
 NO_RUN = "There is no run yet. An organiser starts one with /newrun."
 
 
-async def require_current(conn: aiosqlite.Connection) -> Run:
-    run = await runs.current(conn)
+async def current(db: Database) -> Run | None:
+    """The run created last: it stays current, ended or not, until the next /newrun."""
+    return await db.cached("current run", [ROUTE], lambda: runs.current(db.conn))
+
+
+async def require_current(db: Database) -> Run:
+    run = await current(db)
     if run is None:
         raise UserError(NO_RUN)
     return run
 
 
-async def require_open(conn: aiosqlite.Connection) -> Run:
-    run = await require_current(conn)
+async def require_open(db: Database) -> Run:
+    run = await require_current(db)
     if run.ended_at is not None:
         raise UserError(f"{run.title} has ended. An organiser can start a new run with /newrun.")
     return run
@@ -58,14 +61,14 @@ class Change:
 
 async def set_distance(db: Database, distance_m: int) -> Change:
     async with db.transaction() as conn:
-        before = await require_open(conn)
+        before = await require_open(db)
         await runs.set_distance(conn, before.id, distance_m)
         return Change(before, await runs.get(conn, before.id))
 
 
 async def set_end_date(db: Database, end_date: date) -> Change:
     async with db.transaction() as conn:
-        before = await require_open(conn)
+        before = await require_open(db)
         if end_date < before.start_date:
             raise UserError(f"The end date cannot be before the start, {before.start_date.isoformat()}.")
         await runs.set_end_date(conn, before.id, end_date)
@@ -74,14 +77,14 @@ async def set_end_date(db: Database, end_date: date) -> Change:
 
 async def end_run(db: Database, now: datetime) -> Run:
     async with db.transaction() as conn:
-        run = await require_open(conn)
+        run = await require_open(db)
         await runs.end(conn, run.id, now)
         return await runs.get(conn, run.id)
 
 
 async def invite(db: Database, role: str, organiser_id: int, now: datetime) -> Invite:
     async with db.transaction() as conn:
-        run = await require_open(conn)
+        run = await require_open(db)
         token = secrets.token_urlsafe(16)
         return await invites.create(conn, token, run.id, role, organiser_id, now, now + INVITE_TTL)
 

@@ -9,9 +9,10 @@ import aiosqlite
 
 from bot import stats
 from bot.errors import UserError
+from bot.services import runs as run_service
 from bot.services.runs import require_current, require_open
-from storage import positions, runners, runs, updates
-from storage.db import Database
+from storage import positions, runners, updates
+from storage.db import ROUTE, Database
 from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
 from storage.runs import Run
@@ -63,7 +64,7 @@ async def post_update(
     at: datetime,
 ) -> Posted:
     async with db.transaction() as conn:
-        run = await require_open(conn)
+        run = await require_open(db)
         runner = await _require_runner(conn, run, user_id)
         stored = await updates.add(
             conn,
@@ -90,7 +91,7 @@ async def correct_update(
         earlier = await updates.by_message(conn, chat_id, message_id)
         if earlier is None:
             raise LookupError("no update came from that message")
-        run = await require_current(conn)
+        run = await require_current(db)
         runner = await _require_runner(conn, run, user_id)
         await updates.correct(conn, earlier.id, metres, note, at)
         corrected = await updates.by_message(conn, chat_id, message_id)
@@ -136,7 +137,7 @@ class Undone:
 
 async def undo_last(db: Database, user_id: int) -> Undone:
     async with db.transaction() as conn:
-        run = await require_current(conn)
+        run = await require_current(db)
         runner = await _require_runner(conn, run, user_id)
         last = await updates.last_of_runner(conn, runner.id)
         if last is None:
@@ -149,7 +150,7 @@ async def save_position(
     db: Database, *, user_id: int, latitude: float, longitude: float, chat_id: int, message_id: int, at: datetime
 ) -> Run:
     async with db.transaction() as conn:
-        run = await require_open(conn)
+        run = await require_open(db)
         runner = await runners.get(conn, run.id, user_id)
         if runner is None:
             raise UserError(f"Only the runners of {run.title} share their position here.")
@@ -176,8 +177,12 @@ class ProgressReport:
 
 
 async def progress_report(db: Database, now: datetime) -> ProgressReport:
-    conn = db.conn
-    run = await require_current(conn)
+    run = await require_current(db)
+    today = run.local_date(now)
+    return await db.cached(("progress", run.id, today), [ROUTE], lambda: _progress_report(db.conn, run, today))
+
+
+async def _progress_report(conn: aiosqlite.Connection, run: Run, today: date) -> ProgressReport:
     totals = await runners.totals(conn, run.id)
     leads = [t for t in totals if t.runner.is_lead]
     progress = stats.progress(
@@ -185,7 +190,7 @@ async def progress_report(db: Database, now: datetime) -> ProgressReport:
         run.start_date,
         run.end_date,
         covered_m=sum(t.metres for t in leads),
-        today=run.local_date(now),
+        today=today,
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     companions = [t for t in totals if not t.runner.is_lead]
@@ -202,16 +207,19 @@ class TodayReport:
 
 
 async def today_report(db: Database, now: datetime) -> TodayReport:
-    conn = db.conn
-    run = await require_current(conn)
+    run = await require_current(db)
     today = run.local_date(now)
+    return await db.cached(("today", run.id, today), [ROUTE], lambda: _today_report(db.conn, run, today))
+
+
+async def _today_report(conn: aiosqlite.Connection, run: Run, today: date) -> TodayReport:
     entries = await updates.of_day(conn, run.id, today)
     day = (today - run.start_date).days + 1
     return TodayReport(run, today, day, entries, await positions.latest(conn, run.id))
 
 
 async def current_run(db: Database) -> Run | None:
-    return await runs.current(db.conn)
+    return await run_service.current(db)
 
 
 async def runner_of(db: Database, run: Run | None, user_id: int) -> Runner | None:
