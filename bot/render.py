@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import TypeVar
 
 from bot.pledge_math import Status
 from bot.services.chats import News, Subscribed
@@ -20,6 +22,8 @@ from storage.runs import Run
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
 NOTE_LIMIT = 500
+
+R = TypeVar("R")
 
 
 def km(metres: int) -> str:
@@ -61,6 +65,20 @@ def run_heading(run: Run) -> str:
     return f"<b>{escape(run.title)}</b>: {escape(run.start_place)} → {escape(run.end_place)}"
 
 
+def _once_per_report(render: Callable[[R], str]) -> Callable[[R], str]:
+    """Reports are kept in memory until a write changes them (`Database.cached`): the text of the
+    report last rendered is kept with it, so a hundred /progress in a row render it once."""
+    last: list = [None, ""]
+
+    def rendered(report: R) -> str:
+        if last[0] is not report:
+            last[:] = [report, render(report)]
+        return last[1]
+
+    return rendered
+
+
+@_once_per_report
 def progress(report: ProgressReport) -> str:
     run, p = report.run, report.progress
     lines = [run_heading(run)]
@@ -123,6 +141,7 @@ def _final_lines(p: Progress) -> list[str]:
     return lines
 
 
+@_once_per_report
 def today(report: TodayReport) -> str:
     run = report.run
     heading = f"{run_heading(run)}\n{day_text(report.today)}"
@@ -524,6 +543,7 @@ def my_pledge(standing: Standing) -> str:
     return "\n".join(lines)
 
 
+@_once_per_report
 def supporters(report: SupportersReport) -> str:
     run, t = report.run, report.totals
     lines = [f"🤝 <b>Supporters of {escape(run.title)}</b>"]
