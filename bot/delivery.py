@@ -9,8 +9,8 @@ and retries a `RetryAfter` itself; what still comes back is handled here, chat b
 - "not enough rights to send": the subscription ends and the admin who made it is told in private.
 - Network errors, timeouts and 5xx: retried with backoff, then left for a later pass.
 
-A scheduled message (a daily summary, a nudge) has a `LogKey`: its delivery row is claimed before
-the send, so a restart, a crash or a second process never sends it twice. One bad chat never
+A scheduled message (a daily summary, a nudge) has a `LogKey`: its delivery rows are claimed before
+the send, a page of chats at a time, so a restart, a crash or a second process never sends it twice. One bad chat never
 stops the rest.
 """
 
@@ -21,9 +21,10 @@ import enum
 import logging
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 BACKOFF = (1.0, 3.0, 9.0)  # seconds to wait before each new try after a network error or a 5xx
 RETRY_AFTER_TRIES = 3  # RetryAfter answers waited out per message (the rate limiter retried already)
 CONCURRENCY = 16  # sends in flight at once; the rate limiter sets the pace
+PAGE = 200  # chats claimed, sent and recorded together
 GONE = ("chat not found", "user not found", "bot was kicked", "bot was blocked", "user is deactivated",
         "not a member", "chat was deleted", "group chat was deactivated", "peer_id_invalid")  # fmt: skip
 NO_RIGHTS = ("not enough rights", "have no rights", "chat_write_forbidden", "need administrator rights")
@@ -113,51 +115,68 @@ async def send(bot: Bot, chat_id: int, text: str) -> Sent:
 
 
 async def deliver(app: Application, messages: Iterable[Outgoing], key: LogKey | None = None) -> Counter[Outcome]:
-    """Send each message to its chat, a few at a time; count the outcomes.
+    """Send each message to its chat, a page at a time; count the outcomes.
 
-    A few workers share one iterator, so a hundred thousand chats cost a few tasks, not one each."""
+    With a `key`, a page's chats are claimed in the delivery log in one statement before sending and
+    their outcomes recorded in one after: a crash mid-page loses at most that page's messages for the
+    day, it never sends one twice."""
     db: Database = app.bot_data[DB]
     clock: Callable[[], datetime] = app.bot_data[CLOCK]
-    pending = iter(messages)
     tally: Counter[Outcome] = Counter()
+    for page in _pages(messages, PAGE):
+        claims = await chats.claim_deliveries(db, [m.chat_id for m in page], key, clock()) if key else None
+        todo = page if claims is None else [m for m in page if m.chat_id in claims]
+        if skipped := len(page) - len(todo):  # sent already, or being sent by another pass
+            tally[Outcome.SKIPPED] += skipped
+        results = await _send_all(app.bot, db, todo)
+        if claims is not None:
+            sent = [(claims[m.chat_id], r.message_id) for m, r in results if r.outcome is Outcome.SENT]
+            failed = [
+                (claims[m.chat_id], r.error or r.outcome.value, r.retry)
+                for m, r in results
+                if r.outcome is not Outcome.SENT
+            ]
+            await chats.record_deliveries(db, sent, failed, clock())
+        for message, result in results:
+            if result.outcome is Outcome.MIGRATED:  # the group became a supergroup: follow it there
+                log.info("Chat %s became %s: its subscription moves there", message.chat_id, result.new_chat_id)
+                await chats.migrate_chat(db, message.chat_id, result.new_chat_id)
+                tally += await deliver(app, [Outgoing(result.new_chat_id, message.text)], key)
+            else:
+                tally[result.outcome] += 1
+    return tally
+
+
+def _pages(messages: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]:
+    pending = iter(messages)
+    while page := list(islice(pending, size)):
+        yield page
+
+
+async def _send_all(bot: Bot, db: Database, messages: list[Outgoing]) -> list[tuple[Outgoing, Sent]]:
+    """Send a page with a few workers sharing one iterator (the rate limiter sets the pace)."""
+    pending = iter(messages)
+    results: list[tuple[Outgoing, Sent]] = []
 
     async def worker() -> None:
         for message in pending:
             try:
-                tally[await _deliver(app.bot, db, clock, message, key)] += 1
+                results.append((message, await _send_one(bot, db, message)))
             except Exception:
                 log.exception("Could not deliver a message to chat %s", message.chat_id)
-                tally[Outcome.FAILED] += 1
+                results.append((message, Sent(Outcome.FAILED, error="internal error")))
 
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return tally
+    return results
 
 
-async def _deliver(
-    bot: Bot, db: Database, clock: Callable[[], datetime], message: Outgoing, key: LogKey | None
-) -> Outcome:
-    chat_id = message.chat_id
-    for _ in range(2):  # a group that became a supergroup is followed once
-        claim = await chats.claim_delivery(db, chat_id, key, clock()) if key else None
-        if key and claim is None:
-            return Outcome.SKIPPED
-        sent = await send(bot, chat_id, message.text)
-        if claim is not None:
-            if sent.outcome is Outcome.SENT:
-                await chats.delivery_sent(db, claim, sent.message_id, clock())
-            else:
-                await chats.delivery_failed(db, claim, sent.error or sent.outcome.value, sent.retry)
-        if sent.outcome is Outcome.MIGRATED:
-            log.info("Chat %s became %s: its subscription moves there", chat_id, sent.new_chat_id)
-            await chats.migrate_chat(db, chat_id, sent.new_chat_id)
-            chat_id = sent.new_chat_id
-            continue
-        if sent.outcome in (Outcome.GONE, Outcome.NO_RIGHTS):
-            log.info("Chat %s: %s; its subscription and follow end", chat_id, sent.error)
-            ended = await chats.forget_chat(db, chat_id)
-            if sent.outcome is Outcome.NO_RIGHTS and ended and ended.subscribed_by:
-                await send(bot, ended.subscribed_by, render.lost_rights(ended.title))
-        elif sent.outcome is Outcome.FAILED:
-            log.warning("Could not send to chat %s: %s", chat_id, sent.error)
-        return sent.outcome
-    return Outcome.FAILED
+async def _send_one(bot: Bot, db: Database, message: Outgoing) -> Sent:
+    sent = await send(bot, message.chat_id, message.text)
+    if sent.outcome in (Outcome.GONE, Outcome.NO_RIGHTS):
+        log.info("Chat %s: %s; its subscription and follow end", message.chat_id, sent.error)
+        ended = await chats.forget_chat(db, message.chat_id)
+        if sent.outcome is Outcome.NO_RIGHTS and ended and ended.subscribed_by:
+            await send(bot, ended.subscribed_by, render.lost_rights(ended.title))
+    elif sent.outcome is Outcome.FAILED:
+        log.warning("Could not send to chat %s: %s", message.chat_id, sent.error)
+    return sent

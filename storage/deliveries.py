@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
 
 from storage.clock import to_text
-from storage.sql import fetch_one
 
 SUMMARY, FINAL, NUDGE = "summary", "final", "nudge"
 MAX_ATTEMPTS = 3
@@ -38,35 +39,37 @@ def _delivery(row: aiosqlite.Row) -> Delivery:
 
 
 async def claim(
-    conn: aiosqlite.Connection, *, chat_id: int, kind: str, run_id: int, day: date, now: datetime
-) -> int | None:
-    """Claim the right to send this message: the row's id, or None when it is sent, being sent or given up.
+    conn: aiosqlite.Connection, chat_ids: Sequence[int], *, kind: str, run_id: int, day: date, now: datetime
+) -> dict[int, int]:
+    """Claim the right to send this message to these chats: {chat id: delivery id} for those this pass
+    may send, leaving out the ones sent, being sent or given up.
 
-    One statement, so two processes (or two passes) can never both hold the claim."""
-    row = await fetch_one(
-        conn,
-        "INSERT INTO deliveries (chat_id, kind, run_id, day, claimed_at) VALUES (?, ?, ?, ?, ?)"
+    One statement, so two processes (or two passes) can never both hold a claim."""
+    rows = await conn.execute_fetchall(
+        "INSERT INTO deliveries (chat_id, kind, run_id, day, claimed_at)"
+        " SELECT value, ?, ?, ?, ? FROM json_each(?) WHERE true"  # WHERE: SQLite's upsert-after-SELECT rule
         " ON CONFLICT (chat_id, kind, run_id, day) DO UPDATE SET status = 'sending',"
         " attempts = deliveries.attempts + 1, claimed_at = excluded.claimed_at, error = NULL"
-        " WHERE deliveries.status = 'retry' RETURNING id",
-        (chat_id, kind, run_id, day.isoformat(), to_text(now)),
+        " WHERE deliveries.status = 'retry' RETURNING chat_id, id",
+        (kind, run_id, day.isoformat(), to_text(now), json.dumps(list(chat_ids))),
     )
-    return row[0] if row else None
+    return {chat_id: delivery_id for chat_id, delivery_id in rows}
 
 
-async def mark_sent(conn: aiosqlite.Connection, delivery_id: int, message_id: int | None, now: datetime) -> None:
-    await conn.execute(
+async def mark_sent(conn: aiosqlite.Connection, sent: Iterable[tuple[int, int | None]], now: datetime) -> None:
+    """`sent`: (delivery id, message id) pairs."""
+    await conn.executemany(
         "UPDATE deliveries SET status = 'sent', sent_at = ?, message_id = ? WHERE id = ?",
-        (to_text(now), message_id, delivery_id),
+        ((to_text(now), message_id, delivery_id) for delivery_id, message_id in sent),
     )
 
 
-async def mark_failed(conn: aiosqlite.Connection, delivery_id: int, error: str, retry: bool) -> None:
-    """Not sent: `retry` lets a later pass claim it again, until MAX_ATTEMPTS."""
-    await conn.execute(
+async def mark_failed(conn: aiosqlite.Connection, failed: Iterable[tuple[int, str, bool]]) -> None:
+    """`failed`: (delivery id, error, retry) triples; `retry` lets a later pass claim it again, until MAX_ATTEMPTS."""
+    await conn.executemany(
         "UPDATE deliveries SET status = CASE WHEN ? AND attempts < ? THEN 'retry' ELSE 'failed' END, error = ?"
         " WHERE id = ?",
-        (retry, MAX_ATTEMPTS, error[:500], delivery_id),
+        ((retry, MAX_ATTEMPTS, error[:500], delivery_id) for delivery_id, error, retry in failed),
     )
 
 

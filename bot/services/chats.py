@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -127,17 +128,16 @@ class LogKey:
     day: date
 
 
-async def claim_delivery(db: Database, chat_id: int, key: LogKey, now: datetime) -> int | None:
-    """The delivery's id if this process may send it now; None when it is sent or being sent."""
+async def claim_deliveries(db: Database, chat_ids: Sequence[int], key: LogKey, now: datetime) -> dict[int, int]:
+    """{chat id: delivery id} for the chats this process may send `key` to now; not those sent or being sent."""
     async with db.transaction(changes=()) as conn:
-        return await deliveries.claim(conn, chat_id=chat_id, kind=key.kind, run_id=key.run_id, day=key.day, now=now)
+        return await deliveries.claim(conn, chat_ids, kind=key.kind, run_id=key.run_id, day=key.day, now=now)
 
 
-async def delivery_sent(db: Database, delivery_id: int, message_id: int | None, now: datetime) -> None:
+async def record_deliveries(
+    db: Database, sent: Sequence[tuple[int, int | None]], failed: Sequence[tuple[int, str, bool]], now: datetime
+) -> None:
+    """`sent`: (delivery id, message id) pairs; `failed`: (delivery id, error, worth a retry) triples."""
     async with db.transaction(changes=()) as conn:
-        await deliveries.mark_sent(conn, delivery_id, message_id, now)
-
-
-async def delivery_failed(db: Database, delivery_id: int, error: str, retry: bool) -> None:
-    async with db.transaction(changes=()) as conn:
-        await deliveries.mark_failed(conn, delivery_id, error, retry)
+        await deliveries.mark_sent(conn, sent, now)
+        await deliveries.mark_failed(conn, failed)
