@@ -8,8 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from telegram import Update
-
+from bot import polling
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
@@ -43,9 +42,8 @@ def run() -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = build_application(settings)
-    # run_polling stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
+    asyncio.run(polling.run(build_application(settings)))
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,9 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
         self._lock = asyncio.Lock()
+        # Runs inside every transaction that changed rows, just before COMMIT: it can add a row that
+        # must be committed with those changes or not at all (the id of the update being handled).
+        self.before_commit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -53,8 +56,11 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            changes = self.conn.total_changes
             try:
                 yield self.conn
+                if self.before_commit is not None and self.conn.total_changes > changes:
+                    await self.before_commit(self.conn)
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise

@@ -2,15 +2,22 @@
 
 Polling re-delivers only updates that the last process fetched but never confirmed, so the ids
 handled recently (loaded at start-up, then kept in memory, bounded) are enough to check against.
-An id is written to the database after its handlers ran: a crash in between re-runs them, and
-their writes are idempotent (keyed by chat and message id).
+
+A handler's writes and the id of its update are committed together: while an update is handled,
+every transaction that changes rows also records the update's id (`Database.before_commit`). A crash
+after that commit makes the re-delivered update a no-op; a crash before it leaves neither. An update
+that writes nothing is recorded at the end (a crash before that repeats only a read and its reply).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from datetime import timedelta
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import aiosqlite
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -36,7 +43,20 @@ class RecentIds:
         return True
 
 
+@dataclass(frozen=True)
+class Handling:
+    update_id: int
+    at: datetime
+    # Handlers run in the task that processes the update. Jobs they schedule inherit this context
+    # variable but run in other tasks: their writes are not this update's.
+    task: asyncio.Task | None
+
+
+HANDLING: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
 async def load(db: Database, now) -> RecentIds:
+    db.before_commit = mark_with_writes
     async with db.transaction() as conn:
         await handled.forget_before(conn, now - KEEP)
         return RecentIds(await handled.since(conn, now - KEEP))
@@ -45,9 +65,17 @@ async def load(db: Database, now) -> RecentIds:
 async def skip_seen(update: Update, context: BotContext) -> None:
     if not context.bot_data[HANDLED].add(update.update_id):
         raise ApplicationHandlerStop
+    HANDLING.set(Handling(update.update_id, context.now(), asyncio.current_task()))
+
+
+async def mark_with_writes(conn: aiosqlite.Connection) -> None:
+    """Database.before_commit: the update being handled is recorded in the transaction of its writes."""
+    current = HANDLING.get()
+    if current is not None and current.task is asyncio.current_task():
+        await handled.mark(conn, current.update_id, current.at)
 
 
 async def mark_handled(update: Update, context: BotContext) -> None:
-    # One statement needs no transaction of its own; inside another task's open transaction it
-    # commits or rolls back with it, and a lost mark at worst re-runs idempotent handlers.
-    await handled.mark(context.db.conn, update.update_id, context.now())
+    HANDLING.set(None)
+    async with context.db.transaction() as conn:
+        await handled.mark(conn, update.update_id, context.now())
