@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError
+from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import Application
 
 log = logging.getLogger(__name__)
@@ -27,15 +28,14 @@ FIRST_DELAY, MAX_DELAY = 1.0, 30.0  # back-off after a failed getUpdates, doubli
 async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
     """`python -m bot run`: the application's whole life, until SIGINT or SIGTERM."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    _stop_on_signals(stop.set)
     try:
         async with app:  # initialize ... shutdown
             try:
                 await app.post_init(app)  # opens the database, schedules the jobs
                 await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
                 await app.start()  # the job queue
+                log.info("Polling for updates")
                 await poll(app, stop, poll_timeout)
             finally:
                 if app.running:
@@ -43,8 +43,15 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
         log.info("Stopped")
     finally:
         await app.post_shutdown(app)  # closes the database
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+
+
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+        except NotImplementedError:  # Windows
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop))
 
 
 async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_TIMEOUT) -> None:
@@ -55,7 +62,7 @@ async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_T
         try:
             fetch = app.bot.get_updates(offset=offset, timeout=poll_timeout, allowed_updates=ALL)
             updates = await _unless_stopped(stop, fetch)
-        except (NetworkError, Conflict) as exc:  # TimedOut is a NetworkError; Conflict: another poller
+        except (NetworkError, Conflict, RetryAfter) as exc:  # TimedOut is a NetworkError; Conflict: another poller
             delay = min(max(delay * 2, FIRST_DELAY), MAX_DELAY)
             log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)
             await _unless_stopped(stop, asyncio.sleep(delay))

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from bot.__main__ import main
 
@@ -21,7 +22,7 @@ def test_demo_keeps_its_database_where_asked(capsys, tmp_path):
 
 
 def test_python_m_bot_demo_plays_the_story_and_ends_with_the_standings(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"}
+    env = {"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run(
         [sys.executable, "-m", "bot", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
