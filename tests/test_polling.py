@@ -5,7 +5,10 @@ import asyncio
 import pytest
 
 from bot import polling
+from bot.handlers import dedup
 from bot.simulator import Clock, Simulator, error
+from storage import handled
+from storage.db import Database
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 from tests.test_runner_updates import totals
 
@@ -112,3 +115,42 @@ async def test_a_crash_during_a_read_answers_it_when_the_update_comes_again(tmp_
     async with Simulator(tmp_path / "bot.db", clock=Clock(DAY1_MORNING)) as again:
         [reply] = await again.send(progress)
         assert "There is no run yet" in reply.text
+
+
+async def test_before_commit_joins_only_transactions_that_change_rows(tmp_path):
+    db = await Database.open(tmp_path / "bot.db")
+
+    async def mark_update_99(conn):
+        await handled.mark(conn, 99, DAY1_MORNING)
+
+    db.before_commit = mark_update_99
+    try:
+        async with db.transaction() as conn:
+            await handled.since(conn, DAY1_MORNING)  # reads only
+        assert await handled.since(db.conn, DAY1_MORNING) == set()
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await handled.mark(conn, 1, DAY1_MORNING)
+                raise RuntimeError("the handler failed: its write and the mark are rolled back")
+        assert await handled.since(db.conn, DAY1_MORNING) == set()
+        async with db.transaction() as conn:
+            await handled.mark(conn, 2, DAY1_MORNING)
+        assert await handled.since(db.conn, DAY1_MORNING) == {2, 99}
+    finally:
+        await db.close()
+
+
+async def test_a_job_writing_while_an_update_is_handled_does_not_mark_that_update(sim):
+    token = dedup.HANDLING.set(dedup.Handling(42, DAY1_MORNING, asyncio.current_task()))
+    try:
+
+        async def write(update_id: int) -> None:
+            async with sim.db.transaction() as conn:
+                await handled.mark(conn, update_id, DAY1_MORNING)
+
+        await asyncio.create_task(write(1))  # a job: its own task, with a copy of this context
+        assert 42 not in await handled.since(sim.db.conn, DAY1_MORNING)
+        await write(2)  # the handler itself
+        assert 42 in await handled.since(sim.db.conn, DAY1_MORNING)
+    finally:
+        dedup.HANDLING.reset(token)
