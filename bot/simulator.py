@@ -289,7 +289,7 @@ class Updates:
 
 
 class Simulator:
-    """`async with Simulator(...) as sim:` runs the real application, as `run_polling` would set it up."""
+    """`async with Simulator(...) as sim:` runs the real application, set up as bot/polling.py does."""
 
     def __init__(
         self,

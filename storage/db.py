@@ -43,6 +43,9 @@ class Database:
         self._lock = asyncio.Lock()
         self._versions = dict.fromkeys(EVERYTHING, 0)
         self._memo: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
+        # Runs inside every transaction that changed rows, just before COMMIT: it can add a row that
+        # must be committed with those changes or not at all (the id of the update being handled).
+        self.before_commit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -68,8 +71,11 @@ class Database:
     async def transaction(self, changes: Collection[str] = EVERYTHING) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            rows_before = self.conn.total_changes
             try:
                 yield self.conn
+                if self.before_commit is not None and self.conn.total_changes > rows_before:
+                    await self.before_commit(self.conn)
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise

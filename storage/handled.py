@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -9,10 +10,11 @@ import aiosqlite
 from storage.clock import to_text
 
 
-async def mark(conn: aiosqlite.Connection, update_id: int, at: datetime) -> None:
-    await conn.execute(
+async def mark_many(conn: aiosqlite.Connection, marks: Iterable[tuple[int, datetime]]) -> None:
+    """`marks`: (update id, handled at) pairs."""
+    await conn.executemany(
         "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        (update_id, to_text(at)),
+        ((update_id, to_text(at)) for update_id, at in marks),
     )
 
 
