@@ -48,9 +48,9 @@ async def send_summaries(context: BotContext) -> None:
     for batch in await summaries.due(context.db, context.now()):
         text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
         tally = await delivery.deliver(
-            context.application, (Outgoing(chat.chat_id, text) for chat in batch.chats), batch.key
+            context.application, (Outgoing(chat_id, text) for chat_id in batch.chat_ids), batch.key
         )
-        log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chats), dict(tally))
+        log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chat_ids), dict(tally))
     await send_nudges(context)
 
 

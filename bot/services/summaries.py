@@ -16,7 +16,6 @@ from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
 from storage.positions import Position
 from storage.runs import Run
-from storage.subscriptions import Subscription
 from storage.updates import DayEntry
 
 
@@ -62,7 +61,7 @@ class Batch:
 
     key: LogKey
     summary: DaySummary
-    chats: list[Subscription]
+    chat_ids: list[int]
     supporters: DayActivity  # the supporters' side of the day, read once for all the chats
 
 
@@ -75,7 +74,7 @@ async def due(db: Database, now: datetime) -> list[Batch]:
     run = await runs.current(conn)
     if run is None:
         return []
-    due_chats: dict[tuple[str, date], list[Subscription]] = {}
+    due_chats: dict[tuple[str, date], list[int]] = {}
     for zone in await subscriptions.zones(conn):
         local = now.astimezone(ZoneInfo(zone or run.timezone))
         kind = kind_due(run, local.date())
