@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.simulator import Clock, Person, Simulator
+from storage import logs, pledges, runs, supporters
 
 ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
 MILIND = Person(2001, "Milind", "Soman", "milindrunning")
@@ -37,3 +38,20 @@ async def unity(sim):
     await sim.say(MILIND, f"/start {await invite(sim, 'lead')}")
     await sim.say(ANKITA, f"/start {await invite(sim, 'companion')}")
     return sim
+
+
+async def pledged_crowd(sim: Simulator, size: int, logged_m=lambda i: 1_000) -> None:
+    """`size` supporters of the current run, each with a 20.8 km pledge and one log on day 1 of
+    `logged_m(i)` metres, written straight through the storage functions."""
+    run = await runs.current(sim.db.conn)
+    at = sim.clock()
+    async with sim.db.transaction() as conn:
+        for i in range(size):
+            user_id = 10_000 + i
+            await supporters.save(conn, user_id, f"S{i}", at)
+            await pledges.join(conn, run.id, user_id, at)
+            await pledges.set_pledged(conn, run.id, user_id, 20_800, at)
+            await logs.add(
+                conn, run_id=run.id, user_id=user_id, local_day=run.start_date, metres=logged_m(i), note=None,
+                chat_id=user_id, message_id=1, at=at,
+            )  # fmt: skip

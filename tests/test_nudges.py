@@ -1,12 +1,10 @@
 """Pace reminders through the real Application: one private nudge a day for a supporter behind the pace
 of their pledge, at the default summary time, never twice; /quiet and /nudge; none after the run."""
 
-from datetime import date
-
 from bot import delivery
 from bot.simulator import Clock, Person, Simulator, error
-from storage import deliveries, logs, pledges, runs, supporters
-from tests.conftest import ASHA, ORGANISER, RAVI
+from storage import deliveries
+from tests.conftest import ASHA, ORGANISER, RAVI, pledged_crowd
 from tests.test_summaries import FANS, ist, no_limits, pledges_day1, set_up_unity, subscribe, tick
 
 MEERA = Person(3003, "Meera")
@@ -189,22 +187,6 @@ async def test_help_lists_quiet_and_nudge(unity):
 # --- cost -------------------------------------------------------------------------------------------
 
 
-async def _behind_crowd(sim: Simulator, size: int) -> None:
-    """`size` supporters, each behind: a 20.8 km pledge and 1 km logged on day 1."""
-    run = await runs.current(sim.db.conn)
-    at = sim.clock()
-    async with sim.db.transaction() as conn:
-        for i in range(size):
-            user_id = 10_000 + i
-            await supporters.save(conn, user_id, f"S{i}", at)
-            await pledges.join(conn, run.id, user_id, at)
-            await pledges.set_pledged(conn, run.id, user_id, 20_800, at)
-            await logs.add(
-                conn, run_id=run.id, user_id=user_id, local_day=date(2021, 8, 15), metres=1_000, note=None,
-                chat_id=user_id, message_id=1, at=at,
-            )  # fmt: skip
-
-
 async def test_the_nudge_pass_reads_the_pledges_once_however_many_are_behind(tmp_path):
     """Besides each nudge's own row in the delivery log, the pass runs the same statements for 20
     supporters behind as for 200."""
@@ -215,7 +197,7 @@ async def test_the_nudge_pass_reads_the_pledges_once_however_many_are_behind(tmp
             tmp_path / f"{size}.db", admin_ids=frozenset({ORGANISER.id}), clock=clock, rate_limiter=no_limits()
         ) as sim:
             await set_up_unity(sim)
-            await _behind_crowd(sim, size)
+            await pledged_crowd(sim, size)  # each behind: 1 of 20.8 km
             statements: list[str] = []
             await sim.db.conn.set_trace_callback(statements.append)
             sent = await tick(sim, ist(15, 21, 0))

@@ -7,8 +7,8 @@ import pytest
 
 from bot.services import pledges as service
 from bot.simulator import Person, Simulator, group_chat
-from storage import logs, pledges, runs, supporters
-from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN
+from storage import logs, pledges, runs
+from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, pledged_crowd
 
 FANS = group_chat(-1001234567890, "Unity Run fans")
 MEERA = Person(3003, "Meera")
@@ -494,22 +494,6 @@ async def test_day_activity_and_behind_pace(unity):
 # --- cost -------------------------------------------------------------------------------------------
 
 
-async def _crowd(sim: Simulator, size: int) -> None:
-    """`size` supporters with a pledge and a log each, written through the storage functions."""
-    run = await current_run(sim)
-    at = sim.clock()
-    async with sim.db.transaction() as conn:
-        for i in range(size):
-            user_id = 10_000 + i
-            await supporters.save(conn, user_id, f"S{i}", at)
-            await pledges.join(conn, run.id, user_id, at)
-            await pledges.set_pledged(conn, run.id, user_id, 20_800, at)
-            await logs.add(
-                conn, run_id=run.id, user_id=user_id, local_day=DAY1, metres=1_000 + i % 500, note=None,
-                chat_id=user_id, message_id=1, at=at,
-            )  # fmt: skip
-
-
 async def _sqlite_steps(sim: Simulator, person: Person, command: str) -> int:
     """SQLite virtual machine steps (in tens) a command costs: deterministic, unlike a timing."""
     steps = 0
@@ -534,7 +518,7 @@ async def test_supporters_and_mypledge_cost_does_not_grow_with_the_crowd(tmp_pat
     for size in (20, 2_000):
         async with Simulator(tmp_path / f"{size}.db", admin_ids=frozenset({ORGANISER.id})) as sim:
             await sim.say(ORGANISER, UNITY_RUN)
-            await _crowd(sim, size)
+            await pledged_crowd(sim, size, logged_m=lambda i: 1_000 + i % 500)
             await sim.say(ASHA, "/pledge")
             await sim.say(ASHA, "/log 100")
             assert "Rank 1 among supporters" in await sim.say(ASHA, "/mypledge")
