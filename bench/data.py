@@ -28,6 +28,7 @@ RUN_DAYS = 8
 DAY1 = datetime(2021, 8, 15, tzinfo=UTC)  # the run's first local day (IST is UTC+05:30)
 TODAY = datetime(2021, 8, 22, 4, 30, tzinfo=UTC)  # 10:00 in Mumbai on day 8, the last day: "now" for commands
 SUMMARY_AT = datetime(2021, 8, 22, 15, 35, tzinfo=UTC)  # 21:05 in Mumbai on day 8: the summaries are due
+STALE_AFTER = 3600  # seconds: a cache folder of another key untouched this long is removed
 SUPPORTER_BASE = 10_000_000  # generated supporters are SUPPORTER_BASE + 1 .. SUPPORTER_BASE + n
 LOG_MESSAGE_BASE = 900_000_000  # message ids of generated logs, clear of the ones the bench sends
 # The lead's km on days 1-7 (two posts a day) and the companion's; day 8 has three posts so far.
@@ -51,8 +52,12 @@ def cache_dir() -> Path:
         if path.suffix in (".py", ".sql"):
             digest.update(path.name.encode() + path.read_bytes())
     digest.update(Path(__file__).read_bytes())
-    folder = Path(tempfile.gettempdir()) / "runalong-bench" / digest.hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "runalong-bench"
+    folder = root / digest.hexdigest()[:16]
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in root.iterdir():  # databases of an older schema (the 1M one is ~450 MB); not one in the making
+        if stale != folder and stale.is_dir() and time.time() - stale.stat().st_mtime > STALE_AFTER:
+            shutil.rmtree(stale, ignore_errors=True)
     return folder
 
 

@@ -4,6 +4,7 @@ over repetitions, and each ratio is taken within one run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import gc
 import json
@@ -143,44 +144,59 @@ async def cost(opts: Options) -> dict[str, Any]:
 
 
 async def growth(opts: Options) -> dict[str, Any]:
-    """µs per update of each command on databases of growing size; the largest against the smallest."""
-    sizes: dict[str, Any] = {}
+    """µs per update of each command on databases of growing size; the largest against the smallest.
+
+    The sizes take turns within each repetition (all databases open at once), so a busy moment of
+    the machine falls on all of them alike; each ratio is taken within one repetition."""
     n = opts.growth_updates
-    for size in opts.growth_sizes:
-        source, made_in = await cached_db(size, opts.fresh)
-        database = working_copy(source, opts.workdir, f"growth-{size}.db")
-        rng = random.Random(60)  # the same commands, in the same order, at every size
-        clock = Clock(TODAY)
-        async with BotHarness(database, clock) as bot:
-            keep = await _last_update_id(bot)
-            items = mix.build(opts.check_updates, size, bot.updates, rng)
-            check = await mix.play_checked(bot.app.process_update, bot.api.sent_log, _de_json(items, bot.app.bot))
-            await _forget_runner_updates(bot, keep)
-            per_command, totals, good = [], [], []
-            for _ in range(opts.reps):
-                updates = _de_json(mix.build(n, size, bot.updates, rng), bot.app.bot)
+    made: dict[int, tuple[Path, float]] = {size: await cached_db(size, opts.fresh) for size in opts.growth_sizes}
+    async with contextlib.AsyncExitStack() as stack:
+        bots: dict[int, BotHarness] = {}
+        rngs: dict[int, random.Random] = {}
+        keep: dict[int, int] = {}
+        checks: dict[int, mix.Checked] = {}
+        for size, (source, _) in made.items():
+            database = working_copy(source, opts.workdir, f"growth-{size}.db")
+            bot = bots[size] = await stack.enter_async_context(BotHarness(database, Clock(TODAY)))
+            rngs[size] = random.Random(60)  # the same commands, in the same order, at every size
+            keep[size] = await _last_update_id(bot)
+            items = _de_json(mix.build(opts.check_updates, size, bot.updates, rngs[size]), bot.app.bot)
+            checks[size] = await mix.play_checked(bot.app.process_update, bot.api.sent_log, items)
+            await _forget_runner_updates(bot, keep[size])
+        per_command: dict[int, list[dict[str, float]]] = {size: [] for size in made}
+        totals: dict[int, list[float]] = {size: [] for size in made}
+        good: dict[int, list[int]] = {size: [] for size in made}
+        order = list(made)
+        for rep in range(opts.reps):
+            for size in order[rep % len(order) :] + order[: rep % len(order)]:
+                bot = bots[size]
+                updates = _de_json(mix.build(n, size, bot.updates, rngs[size]), bot.app.bot)
                 bot.api.reset()
                 total, spent = await _timed(bot.app.process_update, updates)
-                good.append(_good_replies(bot.api.sent_log, updates))
+                good[size].append(_good_replies(bot.api.sent_log, updates))
                 counts = Counter(c for c, _ in updates)
-                per_command.append({c: spent[c] / counts[c] * 1e6 for c in counts})
-                totals.append(total)
-                await _forget_runner_updates(bot, keep)
-        sizes[str(size)] = {
+                per_command[size].append({c: spent[c] / counts[c] * 1e6 for c in counts})
+                totals[size].append(total)
+                await _forget_runner_updates(bot, keep[size])
+    sizes = {
+        str(size): {
             "db_generated_s": round(made_in, 2),
             "db_mb": round(source.stat().st_size / 1e6, 1),
-            "us_per_command": {c: _median([p[c] for p in per_command]) for c in mix.MIX},
-            "updates_per_s": n / _median(totals),
-            "good_replies_per_rep": good,
-            "check": check.as_dict(),
-            "all_good": check.all_good and all(g == n for g in good),
+            "us_per_command": {c: _median([p[c] for p in per_command[size]]) for c in mix.MIX},
+            "updates_per_s": n / _median(totals[size]),
+            "good_replies_per_rep": good[size],
+            "check": checks[size].as_dict(),
+            "all_good": checks[size].all_good and all(g == n for g in good[size]),
         }
-    smallest, largest = str(min(opts.growth_sizes)), str(max(opts.growth_sizes))
+        for size, (source, made_in) in made.items()
+    }
+    smallest, largest = min(made), max(made)
     ratios = {
-        c: sizes[largest]["us_per_command"][c] / sizes[smallest]["us_per_command"][c] for c in mix.MIX
+        c: _median([big[c] / small[c] for big, small in zip(per_command[largest], per_command[smallest], strict=True)])
+        for c in mix.MIX
     }
     return {"updates": n, "reps": opts.reps, "sizes": sizes, "ratio_largest_to_smallest": ratios,
-            "smallest": int(smallest), "largest": int(largest),
+            "smallest": smallest, "largest": largest,
             "all_good": all(s["all_good"] for s in sizes.values())}  # fmt: skip
 
 
