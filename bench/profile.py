@@ -1,8 +1,10 @@
-"""`python -m bench.profile [--updates N] [--supporters N] [--cprofile]`: where the bot's time goes.
+"""`python -m bench.profile [--updates N] [--supporters N] [--broadcast CHATS] [--cprofile]`: where the bot's
+time goes.
 
 Plays the cost section's mix once (after a warm-up) and prints, per command: µs/update, aiosqlite
 round trips (each one a hop to the database thread and back to the event loop), of which SQL
-statements, and Bot API calls. With --cprofile, also the functions that took the most time."""
+statements, and Bot API calls. --broadcast: the same for the daily summary job. With --cprofile,
+also the functions that took the most time."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 import aiosqlite
 
 from bench import mix
-from bench.data import TODAY, cached_db, working_copy
+from bench.data import SUMMARY_AT, TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
 from bench.sections import _de_json
 from bot.simulator import Clock
@@ -99,13 +101,45 @@ async def profile(updates: int, supporters: int, use_cprofile: bool) -> str:
     return "\n".join(lines)
 
 
+async def profile_broadcast(chats: int, use_cprofile: bool) -> str:
+    """The daily summary to `chats` chats: round trips per message, and where the time goes."""
+    source, _ = await cached_db(1000)
+    database = working_copy(source, Path(tempfile.mkdtemp(prefix="runalong-profile-")), "broadcast.db")
+    add_subscriptions(database, chats)
+    profiler = cProfile.Profile() if use_cprofile else None
+    async with BotHarness(database, Clock(SUMMARY_AT), record=False) as bot:
+        with RoundTrips() as rt:
+            if profiler:
+                profiler.enable()
+            started = time.perf_counter()
+            await bot.run_summaries()
+            elapsed = time.perf_counter() - started
+            if profiler:
+                profiler.disable()
+        sent = bot.api.methods["sendMessage"]
+    lines = [
+        f"daily summary to {chats:,} chats: {sent:,} sent in {elapsed:.2f} s ({sent / elapsed:,.0f} msg/s)",
+        f"aiosqlite round trips per message: {sum(rt.calls.values()) / max(sent, 1):.1f} "
+        f"({', '.join(f'{k} {v / max(sent, 1):.1f}' for k, v in rt.calls.most_common())})",
+    ]
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        lines += ["", out.getvalue()]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--updates", type=int, default=1000)
     parser.add_argument("--supporters", type=int, default=1000)
+    parser.add_argument("--broadcast", type=int, metavar="CHATS", help="profile the daily summary to CHATS chats")
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
-    print(asyncio.run(profile(args.updates, args.supporters, args.cprofile)))
+    if args.broadcast:
+        print(asyncio.run(profile_broadcast(args.broadcast, args.cprofile)))
+    else:
+        print(asyncio.run(profile(args.updates, args.supporters, args.cprofile)))
 
 
 if __name__ == "__main__":
