@@ -82,7 +82,12 @@ def table(results: dict[str, Any]) -> str:
             cells = " | ".join(f"{g['sizes'][s]['us_per_command'][cmd]:,.0f}" for s in sizes)
             out.append(f"| /{cmd} | {cells} | {ratio:.2f}x | ≤ {GROWTH_RATIO}x | {_mark(ratio <= GROWTH_RATIO)} |")
         cells = " | ".join(f"{g['sizes'][s]['updates_per_s']:,.0f}/s" for s in sizes)
-        out += [f"| whole mix | {cells} | | | |", ""]
+        out += [
+            f"| whole mix | {cells} | | | |",
+            "",
+            f"The sizes take turns within each repetition; {ratio_name} is the median of the per-repetition ratios.",
+            "",
+        ]
     if "broadcast" in results:
         b = results["broadcast"]
         out += [
@@ -101,6 +106,9 @@ def table(results: dict[str, Any]) -> str:
         out += [
             f"| memory {_size(b['smallest'])} → {_size(b['largest'])} | | | +{b['memory_growth_mb']:.1f} MB | |"
             f" < {BROADCAST_GROWTH_MB} MB | {_mark(ok)} |",
+            "",
+            "Each size in a process of its own; RSS growth: its high-water mark less its RSS before the first pass."
+            f" Repetitions (up to {b['max_reps']}) stop starting once a size has taken {b['budget_s']:.0f} s.",
             "",
         ]
     if "startup" in results:

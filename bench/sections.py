@@ -184,6 +184,7 @@ async def growth(opts: Options) -> dict[str, Any]:
             "db_mb": round(source.stat().st_size / 1e6, 1),
             "us_per_command": {c: _median([p[c] for p in per_command[size]]) for c in mix.MIX},
             "updates_per_s": n / _median(totals[size]),
+            "us_per_update_per_rep": [t / n * 1e6 for t in totals[size]],
             "good_replies_per_rep": good[size],
             "check": checks[size].as_dict(),
             "all_good": checks[size].all_good and all(g == n for g in good[size]),
@@ -191,11 +192,13 @@ async def growth(opts: Options) -> dict[str, Any]:
         for size, (source, made_in) in made.items()
     }
     smallest, largest = min(made), max(made)
-    ratios = {
-        c: _median([big[c] / small[c] for big, small in zip(per_command[largest], per_command[smallest], strict=True)])
-        for c in mix.MIX
-    }
+    per_rep = [
+        {c: big[c] / small[c] for c in mix.MIX}
+        for big, small in zip(per_command[largest], per_command[smallest], strict=True)
+    ]
+    ratios = {c: _median([r[c] for r in per_rep]) for c in mix.MIX}
     return {"updates": n, "reps": opts.reps, "sizes": sizes, "ratio_largest_to_smallest": ratios,
+            "ratios_per_rep": per_rep,
             "smallest": smallest, "largest": largest,
             "all_good": all(s["all_good"] for s in sizes.values())}  # fmt: skip
 
@@ -233,6 +236,7 @@ async def broadcast(opts: Options) -> dict[str, Any]:
     sizes = sorted(opts.broadcast_sizes)
     growth_mb = results[str(sizes[-1])]["rss_growth_mb"] - results[str(sizes[0])]["rss_growth_mb"]
     return {"sizes": results, "memory_growth_mb": growth_mb, "smallest": sizes[0], "largest": sizes[-1],
+            "max_reps": opts.reps, "budget_s": opts.broadcast_budget,
             "all_good": all(r["all_good"] for r in results.values())}  # fmt: skip
 
 
