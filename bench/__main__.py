@@ -1,0 +1,79 @@
+"""`python -m bench [--json PATH] [--quick] [--sections cost,growth,broadcast,startup]`, from the repo root.
+
+Prints a markdown table (a ✓/✗ per target) and writes the figures as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import report, sections
+
+SECTIONS = ("cost", "growth", "broadcast", "startup")
+
+
+async def run(names: list[str], opts: sections.Options, progress=None) -> dict[str, Any]:
+    """Run the sections in-process; the results by section name (and how long each took)."""
+    results: dict[str, Any] = {}
+    for name in names:
+        started = time.perf_counter()
+        if progress:
+            progress(f"{name}…")
+        if name == "startup":
+            results[name] = await asyncio.to_thread(sections.startup, opts)
+        else:
+            results[name] = await getattr(sections, name)(opts)
+        results[name]["section_s"] = round(time.perf_counter() - started, 1)
+        if progress:
+            progress(f"{name}: {results[name]['section_s']} s")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--json", metavar="PATH", help="write the results there as JSON")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test of the bench itself")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the cached databases")
+    args = parser.parse_args(argv)
+    names = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(unknown)}")
+    opts = sections.Options.quick() if args.quick else sections.Options()
+    opts.fresh = args.fresh
+    started = time.perf_counter()
+    try:
+        results = asyncio.run(run(names, opts, progress=lambda text: print(f"… {text}", file=sys.stderr)))
+    finally:
+        shutil.rmtree(opts.workdir, ignore_errors=True)
+    found = report.targets(results)
+    document = {
+        "meta": {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "quick": args.quick,
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+        "results": results,
+        "targets": found,
+    }
+    print(report.table(results))
+    print(f"{sum(t['ok'] for t in found)} of {len(found)} targets met · {document['meta']['seconds']} s")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2, ensure_ascii=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""`python -m bench.broadcast_worker DB CHATS REPS BUDGET`: the daily summary job to CHATS subscribed
+chats, in a process of its own so its memory is measured alone. Prints the figures as JSON.
+
+Memory is the growth of the resident set: the process's high-water mark (VmHWM) at the end, less
+its resident set (VmRSS) once the application and the database were open, before the first pass.
+Repetitions stop early (at least one) once BUDGET seconds were spent broadcasting."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+from bench.data import SUMMARY_AT
+from bench.fakes import prefix_of
+from bench.harness import BotHarness
+from bot.simulator import Clock
+
+SUMMARY = prefix_of("📰 Daily summary")
+
+
+def proc_status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure(database: str, chats: int, reps: int, budget: float) -> dict:
+    rates, sent, summaries, spent = [], [], [], 0.0
+    async with BotHarness(database, Clock(SUMMARY_AT), record=False) as bot:
+        gc.collect()
+        rss_before = proc_status_mb("VmRSS")
+        while len(rates) < reps and (not rates or spent < budget):
+            async with bot.db.transaction() as conn:
+                await conn.execute("DELETE FROM deliveries")
+            bot.api.reset()
+            gc.collect()
+            started = time.perf_counter()
+            await bot.run_summaries()
+            elapsed = time.perf_counter() - started
+            spent += elapsed
+            sent.append(bot.api.methods["sendMessage"])
+            summaries.append(bot.api.prefixes[SUMMARY])
+            rates.append(sent[-1] / elapsed)
+    return {
+        "rates": rates,
+        "sent_per_rep": sent,
+        "summaries_per_rep": summaries,
+        "rss_before_mb": rss_before,
+        "rss_growth_mb": proc_status_mb("VmHWM") - rss_before,
+    }
+
+
+def main(argv: list[str]) -> int:
+    database, chats, reps, budget = argv[0], int(argv[1]), int(argv[2]), float(argv[3])
+    print(json.dumps(asyncio.run(measure(database, chats, reps, budget))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,88 @@
+"""The applications the bench drives: the real bot (bot/app.py) and the bare PTB floor, both with a
+BenchBotAPI at the request layer, set up the way `run_polling` (and bot.simulator.Simulator) would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, MessageHandler, filters
+
+from bench.fakes import BenchBotAPI
+from bot import jobs
+from bot.app import build_application
+from bot.config import Settings
+from bot.context import DB
+from bot.simulator import FAKE_TOKEN, Clock, Person, Updates
+from storage.db import Database
+
+ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
+MILIND = Person(2001, "Milind", "Soman", "milindrunning")
+ANKITA = Person(2002, "Ankita", "Konwar")
+FLOOR_TEXT = "Thanks, noted."
+
+
+def unlimited() -> AIORateLimiter:
+    """The application's rate limiter with Telegram's limits lifted: its bookkeeping stays, the waits go."""
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
+class BotHarness:
+    """`async with BotHarness(path, clock) as bot:` the real application, initialised, on that database."""
+
+    def __init__(self, database: str | Path, clock: Clock, record: bool = True) -> None:
+        self.clock = clock
+        self.api = BenchBotAPI(record=record, clock=clock)
+        self.updates = Updates(clock)
+        settings = Settings(token=FAKE_TOKEN, admin_ids=frozenset({ORGANISER.id}), database_path=str(database))
+        self.app: Application = build_application(settings, request=self.api, clock=clock, rate_limiter=unlimited())
+
+    async def __aenter__(self) -> BotHarness:
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+
+    @property
+    def db(self) -> Database:
+        return self.app.bot_data[DB]
+
+    async def say(self, person: Person, text: str, date: int | None = None) -> str:
+        """Send a text message (dated `date`, epoch seconds, if given); the bot's replies, joined."""
+        payload = self.updates.text(person, text)
+        if date is not None:
+            payload["message"]["date"] = date
+        before = len(self.api.sent_log)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return "\n".join(text for _, _, text in self.api.sent_log[before:])
+
+    async def send(self, payload: dict) -> None:
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+
+    async def run_summaries(self) -> None:
+        """One pass of the daily summaries' job, now (the job queue's scheduler is not running)."""
+        for job in self.app.job_queue.get_jobs_by_name(jobs.SUMMARIES):
+            await job.callback(self.app.context_types.context.from_job(job, self.app))
+
+
+class BareHarness:
+    """The floor: a bare PTB Application whose one handler replies a fixed text to any command."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.api = BenchBotAPI(record=True, clock=clock)
+        self.app = ApplicationBuilder().token(FAKE_TOKEN).request(self.api).get_updates_request(self.api).build()
+        self.app.add_handler(MessageHandler(filters.COMMAND, _floor_reply))
+
+    async def __aenter__(self) -> BareHarness:
+        await self.app.initialize()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+
+
+async def _floor_reply(update: Update, context: object) -> None:
+    await update.effective_message.reply_text(FLOOR_TEXT)

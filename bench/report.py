@@ -1,0 +1,127 @@
+"""The results as a markdown table (with a ✓/✗ per target) and as the rows of the JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import mix
+
+COST_RATIO = 2.0  # the bot's cost per update against the bare PTB floor, at most
+GROWTH_RATIO = 1.5  # a command's cost on the largest database against the smallest, at most
+BROADCAST_RATE = 2000  # messages a second, at least
+BROADCAST_GROWTH_MB = 50  # memory from the smallest to the largest broadcast, less than
+
+
+def _mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def _size(n: int) -> str:
+    return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k" if n >= 1000 else str(n)
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target: what, the measured value, the limit, met or not."""
+    found = []
+    if "cost" in results:
+        c = results["cost"]
+        found.append({"target": "cost per update vs bare PTB", "value": c["ratio"], "limit": f"≤ {COST_RATIO}x",
+                      "ok": c["ratio"] <= COST_RATIO})  # fmt: skip
+    if "growth" in results:
+        g = results["growth"]
+        for command, ratio in g["ratio_largest_to_smallest"].items():
+            found.append({"target": f"growth {_size(g['largest'])}/{_size(g['smallest'])} /{command}", "value": ratio,
+                          "limit": f"≤ {GROWTH_RATIO}x", "ok": ratio <= GROWTH_RATIO})  # fmt: skip
+    if "broadcast" in results:
+        b = results["broadcast"]
+        for chats, r in b["sizes"].items():
+            rate = r["messages_per_s"]
+            found.append({"target": f"broadcast to {_size(int(chats))} chats", "value": rate,
+                          "limit": f"≥ {BROADCAST_RATE} msg/s", "ok": rate >= BROADCAST_RATE})  # fmt: skip
+        found.append({"target": f"broadcast memory {_size(b['smallest'])} → {_size(b['largest'])}",
+                      "value": b["memory_growth_mb"], "limit": f"< {BROADCAST_GROWTH_MB} MB",
+                      "ok": b["memory_growth_mb"] < BROADCAST_GROWTH_MB})  # fmt: skip
+    for name, section in results.items():
+        if isinstance(section, dict) and "all_good" in section:
+            found.append({"target": f"{name}: every reply was the real answer", "value": section["all_good"],
+                          "limit": "all", "ok": section["all_good"]})  # fmt: skip
+    return found
+
+
+def table(results: dict[str, Any]) -> str:
+    out = []
+    if "cost" in results:
+        c = results["cost"]
+        out += [
+            f"### Cost per update ({c['updates']:,} updates, median of {c['reps']}, "
+            f"{_size(c['supporters_in_db'])} supporters in the database)",
+            "",
+            "| | updates/s | µs/update | target | |",
+            "|---|---:|---:|---|---|",
+            f"| bare PTB (floor) | {c['floor_updates_per_s']:,.0f} | {c['floor_us_per_update']:,.0f} | | |",
+            f"| the bot | {c['bot_updates_per_s']:,.0f} | {1e6 / c['bot_updates_per_s']:,.0f} | | |",
+            f"| ratio bot/floor | {c['ratio']:.2f}x | | ≤ {COST_RATIO}x | {_mark(c['ratio'] <= COST_RATIO)} |",
+            "",
+            "| command | share | µs/update |",
+            "|---|---:|---:|",
+            *(f"| /{cmd} | {mix.MIX[cmd]}% | {us:,.0f} |" for cmd, us in c["bot_us_per_command"].items()),
+            "",
+        ]
+    if "growth" in results:
+        g = results["growth"]
+        sizes = list(g["sizes"])
+        head = " | ".join(_size(int(s)) for s in sizes)
+        ratio_name = f"{_size(g['largest'])}/{_size(g['smallest'])}"
+        out += [
+            f"### Growth with data (µs/update, {g['updates']:,} updates, median of {g['reps']})",
+            "",
+            f"| command | {head} | {ratio_name} | target | |",
+            "|---|" + "---:|" * (len(sizes) + 1) + "---|---|",
+        ]
+        for cmd, ratio in g["ratio_largest_to_smallest"].items():
+            cells = " | ".join(f"{g['sizes'][s]['us_per_command'][cmd]:,.0f}" for s in sizes)
+            out.append(f"| /{cmd} | {cells} | {ratio:.2f}x | ≤ {GROWTH_RATIO}x | {_mark(ratio <= GROWTH_RATIO)} |")
+        cells = " | ".join(f"{g['sizes'][s]['updates_per_s']:,.0f}/s" for s in sizes)
+        out += [
+            f"| whole mix | {cells} | | | |",
+            "",
+            f"The sizes take turns within each repetition; {ratio_name} is the median of the per-repetition ratios.",
+            "",
+        ]
+    if "broadcast" in results:
+        b = results["broadcast"]
+        out += [
+            "### Broadcast of the daily summary (rate limits lifted)",
+            "",
+            "| chats | msg/s | seconds | RSS growth | reps | target | |",
+            "|---:|---:|---:|---:|---:|---|---|",
+        ]
+        for chats, r in b["sizes"].items():
+            ok = r["messages_per_s"] >= BROADCAST_RATE
+            out.append(
+                f"| {int(chats):,} | {r['messages_per_s']:,.0f} | {r['seconds']:.1f} | {r['rss_growth_mb']:.1f} MB"
+                f" | {r['reps']} | ≥ {BROADCAST_RATE:,} msg/s | {_mark(ok)} |"
+            )
+        ok = b["memory_growth_mb"] < BROADCAST_GROWTH_MB
+        out += [
+            f"| memory {_size(b['smallest'])} → {_size(b['largest'])} | | | +{b['memory_growth_mb']:.1f} MB | |"
+            f" < {BROADCAST_GROWTH_MB} MB | {_mark(ok)} |",
+            "",
+            "Each size in a process of its own; RSS growth: its high-water mark less its RSS before the first pass."
+            f" Repetitions (up to {b['max_reps']}) stop starting once a size has taken {b['budget_s']:.0f} s.",
+            "",
+        ]
+    if "startup" in results:
+        s = results["startup"]
+        out += [
+            f"### Start-up of `python -m bot` (median of {s['starts']})",
+            "",
+            "| to first getUpdates | idle RSS |",
+            "|---:|---:|",
+            f"| {s['seconds_to_first_get_updates']:.2f} s | {s['idle_rss_mb']:.1f} MB |",
+            "",
+        ]
+    bad = [t["target"] for t in targets(results) if t["limit"] == "all" and not t["ok"]]
+    if bad:
+        out += [f"**Not measuring real work** (a reply was an error or missing): {', '.join(bad)}", ""]
+    return "\n".join(out)
