@@ -57,14 +57,16 @@ async def get(conn: aiosqlite.Connection, run_id: int, user_id: int) -> Pledge |
     return _pledge(row) if row else None
 
 
-async def join(conn: aiosqlite.Connection, run_id: int, user_id: int, now: datetime) -> None:
-    """Make sure the supporter (saved already) has a row in this run, pledged or not."""
-    await conn.execute(
+async def join(conn: aiosqlite.Connection, run_id: int, user_id: int, now: datetime) -> Pledge:
+    """Make sure the supporter (saved already) has a row in this run, pledged or not; return it."""
+    row = await fetch_one(
+        conn,
         "INSERT INTO pledges (run_id, user_id, hidden, created_at, updated_at)"
         " SELECT ?, user_id, hidden, ?, ? FROM supporters WHERE user_id = ?"
-        " ON CONFLICT (run_id, user_id) DO NOTHING",
+        " ON CONFLICT (run_id, user_id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *",
         (run_id, to_text(now), to_text(now), user_id),
     )
+    return _pledge(row)
 
 
 async def set_pledged(conn: aiosqlite.Connection, run_id: int, user_id: int, metres: int, now: datetime) -> None:

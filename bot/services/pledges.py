@@ -27,9 +27,9 @@ def _status(run: Run, pledged_m: int | None, logged_m: int, today: date) -> Stat
     return pledge_math.status(pledged_m, logged_m, run.distance_m, today, run.start_date, run.end_date)
 
 
-async def _join(conn: aiosqlite.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> None:
+async def _join(conn: aiosqlite.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> Pledge:
     await supporters.save(conn, user_id, first_name, at)
-    await pledges.join(conn, run.id, user_id, at)
+    return await pledges.join(conn, run.id, user_id, at)
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeC
         if today > run.end_date:
             raise UserError(f"{run.title} was planned to end on {run.end_date:%d %b %Y}: pledges are closed.")
         metres = resolve_pledge(choice, run.distance_m)
-        await _join(conn, run, user_id, first_name, at)
-        before = await pledges.get(conn, run.id, user_id)
+        before = await _join(conn, run, user_id, first_name, at)
         await pledges.set_pledged(conn, run.id, user_id, metres, at)
         return Pledged(run, first_name, before.pledged_m, _status(run, metres, before.logged_m, today))
 
