@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.data import SUMMARY_AT
 from bench.fakes import prefix_of
 from bench.harness import BotHarness
+from bot.jobs import SUMMARIES
 from bot.simulator import Clock
 
 SUMMARY = prefix_of("📰 Daily summary")
@@ -40,7 +41,7 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict:
             bot.api.reset()
             gc.collect()
             started = time.perf_counter()
-            await bot.run_summaries()
+            await bot.run_jobs(SUMMARIES)
             elapsed = time.perf_counter() - started
             spent += elapsed
             sent.append(bot.api.methods["sendMessage"])

@@ -6,15 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, MessageHandler, filters
+from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
 
 from bench.fakes import BenchBotAPI
-from bot import jobs
-from bot.app import build_application
-from bot.config import Settings
-from bot.context import DB
-from bot.simulator import FAKE_TOKEN, Clock, Person, Updates
-from storage.db import Database
+from bot.simulator import FAKE_TOKEN, Clock, Person, Simulator
 
 ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
 MILIND = Person(2001, "Milind", "Soman", "milindrunning")
@@ -27,28 +22,14 @@ def unlimited() -> AIORateLimiter:
     return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
 
 
-class BotHarness:
-    """`async with BotHarness(path, clock) as bot:` the real application, initialised, on that database."""
+class BotHarness(Simulator):
+    """`async with BotHarness(path, clock) as bot:` the real application, initialised, on that database,
+    behind a Bot API fake that counts rather than keeps every call."""
 
     def __init__(self, database: str | Path, clock: Clock, record: bool = True) -> None:
-        self.clock = clock
-        self.api = BenchBotAPI(record=record, clock=clock)
-        self.updates = Updates(clock)
-        settings = Settings(token=FAKE_TOKEN, admin_ids=frozenset({ORGANISER.id}), database_path=str(database))
-        self.app: Application = build_application(settings, request=self.api, clock=clock, rate_limiter=unlimited())
-
-    async def __aenter__(self) -> BotHarness:
-        await self.app.initialize()
-        await self.app.post_init(self.app)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.app.shutdown()
-        await self.app.post_shutdown(self.app)
-
-    @property
-    def db(self) -> Database:
-        return self.app.bot_data[DB]
+        api = BenchBotAPI(record=record, clock=clock)
+        super().__init__(database, frozenset({ORGANISER.id}), clock=clock, rate_limiter=unlimited(), api=api)
+        self.api: BenchBotAPI = api
 
     async def say(self, person: Person, text: str, date: int | None = None) -> str:
         """Send a text message (dated `date`, epoch seconds, if given); the bot's replies, joined."""
@@ -58,14 +39,6 @@ class BotHarness:
         before = len(self.api.sent_log)
         await self.app.process_update(Update.de_json(payload, self.app.bot))
         return "\n".join(text for _, _, text in self.api.sent_log[before:])
-
-    async def send(self, payload: dict) -> None:
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
-
-    async def run_summaries(self) -> None:
-        """One pass of the daily summaries' job, now (the job queue's scheduler is not running)."""
-        for job in self.app.job_queue.get_jobs_by_name(jobs.SUMMARIES):
-            await job.callback(self.app.context_types.context.from_job(job, self.app))
 
 
 class BareHarness:

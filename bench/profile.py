@@ -25,6 +25,7 @@ from bench import mix
 from bench.data import SUMMARY_AT, TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
 from bench.sections import _de_json
+from bot.jobs import SUMMARIES
 from bot.simulator import Clock
 
 
@@ -112,7 +113,7 @@ async def profile_broadcast(chats: int, use_cprofile: bool) -> str:
             if profiler:
                 profiler.enable()
             started = time.perf_counter()
-            await bot.run_summaries()
+            await bot.run_jobs(SUMMARIES)
             elapsed = time.perf_counter() - started
             if profiler:
                 profiler.disable()

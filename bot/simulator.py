@@ -298,10 +298,11 @@ class Simulator:
         clock: Clock | None = None,
         username: str = "UnityRunBot",
         rate_limiter: BaseRateLimiter | None = None,
+        api: FakeBotAPI | None = None,
         **settings: Any,
     ) -> None:
         self.clock = clock or Clock()
-        self.api = FakeBotAPI(username, clock=self.clock)
+        self.api = api or FakeBotAPI(username, clock=self.clock)
         self.updates = Updates(self.clock)
         self.settings = Settings(
             token=FAKE_TOKEN, admin_ids=frozenset(admin_ids), database_path=str(database), **settings
