@@ -148,17 +148,7 @@ def today(report: TodayReport) -> str:
     if 1 <= report.day <= (run.end_date - run.start_date).days + 1:
         heading += f" · day {report.day}"
     lines = [heading, ""]
-    if not report.entries:
-        lines.append("Nobody has posted an update today yet.")
-    for entry in report.entries:
-        u = entry.update
-        role = " (companion)" if entry.role == "companion" else ""
-        line = f"🏃 <b>{escape(entry.name)}</b>{role}: {km(u.metres)} km"
-        if u.photo_file_id:
-            line += " 📷"
-        if u.note:
-            line += f"\n    {escape(clip(u.note))}"
-        lines.append(line)
+    lines += _day_lines(report.entries, NOTE_LIMIT) or ["Nobody has posted an update today yet."]
     if report.position:
         lines += ["", map_link(report.position, run)]
     return "\n".join(lines)
@@ -276,7 +266,7 @@ def welcome(run: Run | None, commands: str) -> str:
 # --- Group chats and followers: subscriptions, daily summaries, update messages, milestones ---
 
 
-def _day_lines(entries: list) -> list[str]:
+def _day_lines(entries: list, note_limit: int = 300) -> list[str]:
     """Each runner's km of the day (leads first), with the notes and a 📷 if there were photos."""
     by_runner: dict[int, list] = {}
     for entry in sorted(entries, key=lambda e: e.role != "lead"):
@@ -289,7 +279,7 @@ def _day_lines(entries: list) -> list[str]:
         if any(p.update.photo_file_id for p in posts):
             line += " 📷"
         lines.append(line)
-        lines += [f"    {escape(clip(p.update.note, 300))}" for p in posts if p.update.note]
+        lines += [f"    {escape(clip(p.update.note, note_limit))}" for p in posts if p.update.note]
     return lines
 
 

@@ -50,4 +50,4 @@ async def test_a_long_today_is_split_into_messages_within_telegrams_limit(unity)
     texts = [c.text for c in calls if c.method == "sendMessage"]
     assert len(texts) >= 2
     assert all(len(t) <= 4096 for t in texts)
-    assert sum(t.count("🏃 <b>Relay") for t in texts) == 12
+    assert sum(t.count("🤝 <b>Relay") for t in texts) == 12

@@ -155,10 +155,18 @@ async def test_today_lists_each_runner_with_notes_escaped(unity):
     await unity.say(ANKITA, "/update 28 16 flyovers")
     reply = await unity.say(ASHA, "/today")
     assert "🏃 <b>Milind Soman</b>: 24 km\n    &lt;b&gt;x&lt;/b&gt; &amp; co" in reply
-    assert "🏃 <b>Ankita Konwar</b> (companion): 28 km\n    16 flyovers" in reply
+    assert "🤝 <b>Ankita Konwar</b> (companion): 28 km\n    16 flyovers" in reply
 
 
 async def test_commands_without_a_run(sim):
     assert "There is no run yet" in await sim.say(ASHA, "/progress")
     assert "There is no run yet" in await sim.say(ASHA, "/today")
     assert "There is no run yet" in await sim.say(MILIND, "/update 5")
+
+
+async def test_today_sums_a_runners_updates_of_the_day_and_keeps_each_note(unity):
+    await unity.say(MILIND, "/update 12 Morning leg")
+    await unity.say(ANKITA, "/update 28 16 flyovers")
+    await unity.say(MILIND, "/update 12.5 Evening leg")
+    reply = await unity.say(ASHA, "/today")
+    assert "🏃 <b>Milind Soman</b>: 24.5 km\n    Morning leg\n    Evening leg\n🤝 <b>Ankita Konwar</b>" in reply
