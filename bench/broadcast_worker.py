@@ -38,6 +38,7 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict:
         while len(rates) < reps and (not rates or spent < budget):
             async with bot.db.transaction() as conn:
                 await conn.execute("DELETE FROM deliveries")
+                await conn.execute("DELETE FROM nudge_days")  # each pass: the summaries and the day's reminders
             bot.api.reset()
             gc.collect()
             started = time.perf_counter()

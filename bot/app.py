@@ -64,7 +64,8 @@ async def setup_application(app: Application) -> None:
 async def close_application(app: Application) -> None:
     db: Database | None = app.bot_data.pop(DB, None)
     if db is not None:
-        await dedup.write_marks(db, app.bot_data[HANDLED])
+        if HANDLED in app.bot_data:  # not when start-up failed before loading them
+            await dedup.write_marks(db, app.bot_data[HANDLED])
         await db.close()
 
 

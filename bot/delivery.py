@@ -22,7 +22,7 @@ import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 BACKOFF = (1.0, 3.0, 9.0)  # seconds to wait before each new try after a network error or a 5xx
 RETRY_AFTER_TRIES = 3  # RetryAfter answers waited out per message (the rate limiter retried already)
 CONCURRENCY = 16  # sends in flight at once; the rate limiter sets the pace
-PAGE = 200  # chats claimed, sent and recorded together
+PAGE = 100  # chats claimed, sent and recorded together
 GONE = ("chat not found", "user not found", "bot was kicked", "bot was blocked", "user is deactivated",
         "not a member", "chat was deleted", "group chat was deactivated", "peer_id_invalid")  # fmt: skip
 NO_RIGHTS = ("not enough rights", "have no rights", "chat_write_forbidden", "need administrator rights")
@@ -118,26 +118,24 @@ async def deliver(app: Application, messages: Iterable[Outgoing], key: LogKey | 
     """Send each message to its chat, a page at a time; count the outcomes.
 
     With a `key`, a page's chats are claimed in the delivery log in one statement before sending and
-    their outcomes recorded in one after: a crash mid-page loses at most that page's messages for the
-    day, it never sends one twice."""
+    their outcomes recorded in one after: a kill mid-page loses at most that page's messages for the
+    day, it never sends one twice; a pass stopped mid-page leaves the unsent ones to the next pass."""
     db: Database = app.bot_data[DB]
     clock: Callable[[], datetime] = app.bot_data[CLOCK]
     tally: Counter[Outcome] = Counter()
-    for page in _pages(messages, PAGE):
-        claims = await chats.claim_deliveries(db, [m.chat_id for m in page], key, clock()) if key else None
-        todo = page if claims is None else [m for m in page if m.chat_id in claims]
-        if skipped := len(page) - len(todo):  # sent already, or being sent by another pass
-            tally[Outcome.SKIPPED] += skipped
-        results = await _send_all(app.bot, db, todo)
-        if claims is not None:
-            sent = [(claims[m.chat_id], r.message_id) for m, r in results if r.outcome is Outcome.SENT]
-            failed = [
-                (claims[m.chat_id], r.error or r.outcome.value, r.retry)
-                for m, r in results
-                if r.outcome is not Outcome.SENT
-            ]
-            await chats.record_deliveries(db, sent, failed, clock())
-        for message, result in results:
+    for messages_of_page in _pages(messages, PAGE):
+        page = _Page(messages_of_page)
+        if key:
+            page.messages = list({m.chat_id: m for m in page.messages}.values())  # one per chat and key
+            page.claims = await chats.claim_deliveries(db, [m.chat_id for m in page.messages], key, clock())
+            if skipped := len(page.messages) - len(page.claims):  # sent already, or being sent by another pass
+                tally[Outcome.SKIPPED] += skipped
+        try:
+            await _send_all(app.bot, db, page)
+        finally:
+            if page.claims is not None:
+                await _record(db, page, clock())
+        for message, result in page.results:
             if result.outcome is Outcome.MIGRATED:  # the group became a supergroup: follow it there
                 log.info("Chat %s became %s: its subscription moves there", message.chat_id, result.new_chat_id)
                 await chats.migrate_chat(db, message.chat_id, result.new_chat_id)
@@ -153,21 +151,52 @@ def _pages(messages: Iterable[Outgoing], size: int) -> Iterator[list[Outgoing]]:
         yield page
 
 
-async def _send_all(bot: Bot, db: Database, messages: list[Outgoing]) -> list[tuple[Outgoing, Sent]]:
+@dataclass
+class _Page:
+    messages: list[Outgoing]
+    claims: dict[int, int] | None = None  # chat id -> delivery id, for a keyed delivery
+    started: set[int] = field(default_factory=set)
+    results: list[tuple[Outgoing, Sent]] = field(default_factory=list)
+
+    def to_send(self) -> list[Outgoing]:
+        return [m for m in self.messages if self.claims is None or m.chat_id in self.claims]
+
+
+async def _send_all(bot: Bot, db: Database, page: _Page) -> None:
     """Send a page with a few workers sharing one iterator (the rate limiter sets the pace)."""
-    pending = iter(messages)
-    results: list[tuple[Outgoing, Sent]] = []
+    pending = iter(page.to_send())
 
     async def worker() -> None:
         for message in pending:
+            page.started.add(message.chat_id)
             try:
-                results.append((message, await _send_one(bot, db, message)))
+                page.results.append((message, await _send_one(bot, db, message)))
             except Exception:
                 log.exception("Could not deliver a message to chat %s", message.chat_id)
-                results.append((message, Sent(Outcome.FAILED, error="internal error")))
+                page.results.append((message, Sent(Outcome.FAILED, error="internal error")))
 
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return results
+
+
+async def _record(db: Database, page: _Page, now: datetime) -> None:
+    """Write a page's outcomes in the delivery log. A message never started (the pass was stopped) may
+    be claimed again; one stopped while being sent stays claimed: it may have gone out."""
+    claims = page.claims or {}
+    sent = [(claims[m.chat_id], r.message_id) for m, r in page.results if r.outcome is Outcome.SENT]
+    failed = [
+        (claims[m.chat_id], r.error or r.outcome.value, r.retry)
+        for m, r in page.results
+        if r.outcome is not Outcome.SENT
+    ]
+    failed += [
+        (claims[m.chat_id], "not sent: the pass was stopped", True)
+        for m in page.to_send()
+        if m.chat_id not in page.started
+    ]
+    try:
+        await chats.record_deliveries(db, sent, failed, now)
+    except Exception:  # the claims stay: nothing is sent twice, and the other pages go on
+        log.exception("Could not record the outcome of %d deliveries", len(sent) + len(failed))
 
 
 async def _send_one(bot: Bot, db: Database, message: Outgoing) -> Sent:
