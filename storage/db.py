@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Hashable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -23,6 +24,7 @@ MEMORY = ":memory:"
 ROUTE = "route"  # runs, runners, their updates and positions
 SUPPORTERS = "supporters"  # supporters, their pledges and logs
 EVERYTHING = (ROUTE, SUPPORTERS)
+KEEP_SECONDS = 30.0
 
 
 class Database:
@@ -42,7 +44,7 @@ class Database:
         self.conn = conn
         self._lock = asyncio.Lock()
         self._versions = dict.fromkeys(EVERYTHING, 0)
-        self._memo: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
+        self._memo: dict[Hashable, tuple[tuple[int, ...], float, Any]] = {}
         # Runs inside every transaction that changed rows, just before COMMIT: it can add a row that
         # must be committed with those changes or not at all (the id of the update being handled).
         self.before_commit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
@@ -86,17 +88,19 @@ class Database:
                     self._versions[topic] += 1
 
     async def cached(self, key: Hashable, depends_on: Collection[str], compute: Callable[[], Awaitable[T]]) -> T:
-        """`compute()`'s result, computed again only once a transaction changed a topic it depends on.
+        """`compute()`'s result, computed again once a transaction changed a topic it depends on, or
+        after KEEP_SECONDS (a change made outside this process: a fix with the sqlite3 shell).
 
         For reads outside a transaction, or at its start: a transaction's own writes are not seen.
         Keys must come from a small set (a run's days, not users): entries are never evicted.
         """
         version = tuple(self._versions[topic] for topic in depends_on)
+        now = time.monotonic()
         hit = self._memo.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
+        if hit is not None and hit[0] == version and now < hit[1]:
+            return hit[2]
         value = await compute()
-        self._memo[key] = (version, value)
+        self._memo[key] = (version, now + KEEP_SECONDS, value)
         return value
 
     async def migrate(self) -> None:

@@ -1,5 +1,8 @@
 """/progress, /today and /supporters are kept in memory between writes: every write shows at once."""
 
+import time
+
+from storage import db
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI
 
 
@@ -62,3 +65,16 @@ async def test_supporters_follows_pledges_logs_and_hideme(unity):
     assert "5 km logged (1.2% of the run's distance)" in await unity.say(RAVI, "/supporters")
     await unity.say(ORGANISER, "/setdistance 250")
     assert "5 km logged (2% of the run's distance)" in await unity.say(RAVI, "/supporters")
+
+
+async def test_a_change_made_outside_the_bot_shows_within_half_a_minute(unity, monkeypatch):
+    await unity.say(MILIND, "/update 24 Day one")
+    assert "<b>24 km</b> of 416 km" in await unity.say(ASHA, "/progress")
+    async with unity.db.transaction(changes=()) as conn:  # as a fix in the sqlite3 shell would
+        await conn.execute("UPDATE updates SET metres = 25000")
+    assert "<b>24 km</b> of 416 km" in await unity.say(ASHA, "/progress")
+
+    later = time.monotonic() + db.KEEP_SECONDS
+    monkeypatch.setattr(db.time, "monotonic", lambda: later)
+
+    assert "<b>25 km</b> of 416 km" in await unity.say(ASHA, "/progress")
