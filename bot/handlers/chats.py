@@ -15,7 +15,7 @@ from bot.context import BotContext
 from bot.errors import UserError
 from bot.handlers.common import command_text, reply, sent_at
 from bot.parsing import parse_subscription
-from bot.services import chats, tracking
+from bot.services import chats, runs
 from storage.subscriptions import GROUP, PRIVATE
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ async def membership(update: Update, context: BotContext) -> None:
         ended = await chats.forget_chat(context.db, chat.id)
         log.info("Left chat %s (%s); subscription ended: %s", chat.id, change.new_chat_member.status, bool(ended))
     elif is_in and not was_in and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-        run = await tracking.current_run(context.db)
+        run = await runs.current(context.db)
         zone = run.timezone if run else context.settings.default_timezone
         try:
             await context.bot.send_message(chat.id, render.hello_group(run, context.settings.summary_time, zone))

@@ -20,7 +20,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_(update: Update, context: BotContext, welcome: bool = False) -> None:
     user_id = update.effective_user.id if update.effective_user else None
-    run = await tracking.current_run(context.db)
+    run = await runs.current(context.db)
     runner = await tracking.runner_of(context.db, run, user_id) if user_id else None
     text = help_text(is_runner=runner is not None, is_organiser=context.settings.is_organiser(user_id))
     await reply(update, render.welcome(run, text) if welcome else text)

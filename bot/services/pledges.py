@@ -12,7 +12,7 @@ from bot import pledge_math
 from bot.errors import UserError
 from bot.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.pledge_math import Status
-from bot.services import tracking
+from bot.services import runs, tracking
 from bot.services.runs import require_current, require_open
 from storage import logs, pledges, supporters
 from storage.db import ROUTE, SUPPORTERS, Database
@@ -144,7 +144,7 @@ class LogUndone:
 
 async def undo_last(db: Database, user_id: int, at: datetime) -> tracking.Undone | LogUndone:
     """/undo: a runner's last update; for a supporter who is not a runner, their last log."""
-    if await tracking.runner_of(db, await tracking.current_run(db), user_id):
+    if await tracking.runner_of(db, await runs.current(db), user_id):
         return await tracking.undo_last(db, user_id)
     async with db.transaction(changes=[SUPPORTERS]) as conn:
         run = await require_open(db)

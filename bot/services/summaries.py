@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot import stats
+from bot.services import runs
 from bot.services.chats import LogKey
 from bot.services.pledges import DayActivity, day_activity
-from storage import positions, runners, runs, subscriptions, updates
+from storage import positions, runners, subscriptions, updates
 from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
 from storage.positions import Position
@@ -71,7 +72,7 @@ async def due(db: Database, now: datetime) -> list[Batch]:
 
     A chat whose time passed while the bot was down is due until its local day ends."""
     conn = db.conn
-    run = await runs.current(conn)
+    run = await runs.current(db)
     if run is None:
         return []
     due_chats: dict[tuple[str, date], list[int]] = {}

@@ -9,7 +9,6 @@ import aiosqlite
 
 from bot import stats
 from bot.errors import UserError
-from bot.services import runs as run_service
 from bot.services.runs import require_current, require_open
 from storage import positions, runners, updates
 from storage.db import ROUTE, Database
@@ -216,10 +215,6 @@ async def _today_report(conn: aiosqlite.Connection, run: Run, today: date) -> To
     entries = await updates.of_day(conn, run.id, today)
     day = (today - run.start_date).days + 1
     return TodayReport(run, today, day, entries, await positions.latest(conn, run.id))
-
-
-async def current_run(db: Database) -> Run | None:
-    return await run_service.current(db)
 
 
 async def runner_of(db: Database, run: Run | None, user_id: int) -> Runner | None:
