@@ -81,13 +81,11 @@ def _good_replies(sent_log: list, updates: list[tuple[str, Update]], pattern=Non
 
 async def _forget_runner_updates(bot: BotHarness, keep_up_to: int) -> None:
     """Between repetitions: drop the runner updates the mix added, so every repetition sees the same data."""
-    async with bot.db.transaction() as conn:
-        await conn.execute("DELETE FROM updates WHERE id > ?", (keep_up_to,))
+    await bot.db.transaction(lambda conn: conn.execute("DELETE FROM updates WHERE id > ?", (keep_up_to,)))
 
 
 async def _last_update_id(bot: BotHarness) -> int:
-    async with bot.db.conn.execute("SELECT COALESCE(MAX(id), 0) FROM updates") as cur:
-        (value,) = await cur.fetchone()
+    value: int = await bot.db.read(lambda conn: conn.execute("SELECT COALESCE(MAX(id), 0) FROM updates").fetchone()[0])
     return value
 
 

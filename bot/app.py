@@ -13,11 +13,11 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot import commands, handlers, jobs
+from bot import commands, exactly_once, handlers, jobs, outbox
+from bot.concurrency import ChatOrder
 from bot.config import Settings
 from bot.context import CLOCK, DB, HANDLED, SETTINGS, BotContext, system_clock
 from bot.errors import UserError
-from bot.handlers import dedup
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
+        .concurrent_updates(ChatOrder())
         .post_init(setup_application)
         .post_shutdown(close_application)
     )
@@ -56,7 +57,8 @@ async def setup_application(app: Application) -> None:
     settings: Settings = app.bot_data[SETTINGS]
     db = await Database.open(settings.database_path)
     app.bot_data[DB] = db
-    app.bot_data[HANDLED] = await dedup.load(db, app.bot_data[CLOCK]())
+    app.bot_data[HANDLED] = await exactly_once.load(db, app.bot_data[CLOCK]())
+    await outbox.recover(db)
     jobs.schedule(app)
     await publish_commands(app, settings)
 
@@ -65,7 +67,7 @@ async def close_application(app: Application) -> None:
     db: Database | None = app.bot_data.pop(DB, None)
     if db is not None:
         if HANDLED in app.bot_data:  # not when start-up failed before loading them
-            await dedup.write_marks(db, app.bot_data[HANDLED])
+            await exactly_once.write_unwritten(db, app.bot_data[HANDLED])
         await db.close()
 
 

@@ -170,7 +170,7 @@ async def _send_all(bot: Bot, db: Database, page: _Page) -> None:
         for message in pending:
             page.started.add(message.chat_id)
             try:
-                page.results.append((message, await _send_one(bot, db, message)))
+                page.results.append((message, await send_and_settle(bot, db, message)))
             except Exception:
                 log.exception("Could not deliver a message to chat %s", message.chat_id)
                 page.results.append((message, Sent(Outcome.FAILED, error="internal error")))
@@ -199,7 +199,8 @@ async def _record(db: Database, page: _Page, now: datetime) -> None:
         log.exception("Could not record the outcome of %d deliveries", len(sent) + len(failed))
 
 
-async def _send_one(bot: Bot, db: Database, message: Outgoing) -> Sent:
+async def send_and_settle(bot: Bot, db: Database, message: Outgoing) -> Sent:
+    """Send, and settle what the answer says of the chat: gone or without rights, it is forgotten."""
     sent = await send(bot, message.chat_id, message.text)
     if sent.outcome in (Outcome.GONE, Outcome.NO_RIGHTS):
         log.info("Chat %s: %s; its subscription and follow end", message.chat_id, sent.error)

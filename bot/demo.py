@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import AIORateLimiter
 
-from bot.jobs import ANNOUNCE, SUMMARIES
+from bot.jobs import SUMMARIES
 from bot.simulator import Call, Clock, Person, Simulator, group_chat
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -74,17 +74,18 @@ class Story:
         payload = self.sim.updates.text(who, text, where)
         self.t.said(who, text, where)
         self.t.replies(await self.sim.send(payload))
-        await self.jobs(ANNOUNCE)
+        self.t.replies(await self.sim.deliver())
         return payload
 
     async def edit(self, who: Person, original: dict, text: str) -> None:
         self.t.said(who, f"(edits the message to) {text}")
         self.t.replies(await self.sim.send(self.sim.updates.edit(original, text=text)))
+        self.t.replies(await self.sim.deliver())
 
     async def photo(self, who: Person, caption: str) -> None:
         self.t.said(who, f"[photo] {caption}")
         self.t.replies(await self.sim.send(self.sim.updates.photo(who, caption, file_id=f"demo-{caption[:12]}")))
-        await self.jobs(ANNOUNCE)
+        self.t.replies(await self.sim.deliver())
 
     async def location(self, who: Person, latitude: float, longitude: float, live: bool = False) -> dict:
         payload = self.sim.updates.location(who, latitude, longitude, live_period=8 * 3600 if live else None)

@@ -1,4 +1,4 @@
-"""Scheduled work: the daily summaries and pace reminders, and the announcements a runner's post makes.
+"""Scheduled work: the daily summaries and pace reminders.
 
 One repeating job, every minute, asks the database which chats are due: their local time has
 passed today in their time zone and they have no summary for today in the delivery log. The
@@ -21,12 +21,10 @@ from bot import delivery, render
 from bot.context import BotContext
 from bot.delivery import Outcome, Outgoing
 from bot.services import nudges, summaries
-from bot.services.chats import News
 
 log = logging.getLogger(__name__)
 
 SUMMARIES = "daily summaries"
-ANNOUNCE = "announce"
 EVERY = 60  # seconds between passes: a summary goes out within a minute of its time
 
 
@@ -64,21 +62,3 @@ async def send_nudges(context: BotContext) -> None:
     if Outcome.FAILED not in tally:  # else the next pass tries again what may be retried
         await nudges.day_done(context.db, due.key, context.now())
     log.info("Nudges of day %s to %d supporters: %s", due.key.day, len(due.behind), dict(tally))
-
-
-def announce(context: BotContext, news: News | None) -> None:
-    """Hand a runner's news to the job queue, so the runner's reply is not kept waiting."""
-    if news and (news.followers or news.milestone):
-        context.job_queue.run_once(send_news, 0, data=news, name=ANNOUNCE)
-
-
-async def send_news(context: BotContext) -> None:
-    news: News = context.job.data
-    app = context.application
-    if news.followers:
-        text = render.follower_update(news)
-        await delivery.deliver(app, (Outgoing(user_id, text) for user_id in news.followers))
-    if news.milestone:
-        text = render.milestone(news)
-        tally = await delivery.deliver(app, (Outgoing(chat_id, text) for chat_id in news.audience or ()))
-        log.info("Milestone %d%% announced: %s", news.milestone, dict(tally))

@@ -1,9 +1,12 @@
-"""Long polling that confirms an update to Telegram only after the bot has handled it.
+"""Long polling: updates of many chats handled at once, none lost, none handled twice.
 
-PTB's Updater asks for the next batch (which confirms the last one) while the handlers may still be
-working on it, so a crash can lose updates. Here a batch is handled update by update, in order, and
-only then does the next getUpdates move the offset past it. After a crash Telegram delivers the
-unconfirmed updates again; `bot.handlers.dedup` skips those that were handled already.
+Each batch from getUpdates is stored in the inbox (bot.exactly_once) before the next getUpdates
+confirms it to Telegram, then handed to the update processor (bot.concurrency), which runs different
+chats at once and each chat in order. Confirming a batch once it is stored, not once it is handled,
+is what lets a chat that waits on Telegram's limits (20 messages a minute in a group) hold up no
+other: getUpdates only ever returns the oldest unconfirmed updates, so waiting for a slow one to be
+handled would stop the bot from seeing any newer ones. A crash loses nothing: at the next start the
+stored updates not yet handled are handled first. At most MAX_IN_HAND updates are in hand at once.
 """
 
 from __future__ import annotations
@@ -12,20 +15,28 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import Application
 
+from bot import exactly_once, outbox
+from bot.concurrency import ChatOrder
+from bot.context import CLOCK, DB
+
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 ALL = Update.ALL_TYPES
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open while there is nothing new
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0  # back-off after a failed getUpdates, doubling each time
+MAX_IN_HAND = 1000  # updates fetched and not yet handled; polling waits above it (flat memory)
+SHUTDOWN_GRACE = 20.0  # seconds a stop waits for the updates in hand; the rest are handled at the next start
 
 
-async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
+async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
     """`python -m bot run`: the application's whole life, until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
@@ -35,14 +46,20 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
                 await app.post_init(app)  # opens the database, schedules the jobs
                 await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
                 await app.start()  # the job queue
+                sender = asyncio.create_task(outbox.run(app, stop))
                 log.info("Polling for updates")
-                await poll(app, stop, poll_timeout)
+                try:
+                    await poll(app, stop, poll_timeout)
+                finally:
+                    sender.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sender
             finally:
                 if app.running:
                     await app.stop()  # waits for running jobs
         log.info("Stopped")
     finally:
-        await app.post_shutdown(app)  # closes the database
+        await app.post_shutdown(app)  # writes the last handled marks, closes the database
 
 
 def _stop_on_signals(stop: Callable[[], None]) -> None:
@@ -54,30 +71,71 @@ def _stop_on_signals(stop: Callable[[], None]) -> None:
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop))
 
 
-async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_TIMEOUT) -> None:
-    """Fetch and handle updates until `stop` is set; the update in hand is finished first."""
+class InHand:
+    """The updates handed to the processor and not finished: at most MAX_IN_HAND."""
+
+    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+        self.app = app
+        assert isinstance(app.update_processor, ChatOrder)  # build_application's
+        self.processor = app.update_processor
+        self.tasks: set[asyncio.Task[None]] = set()
+        self._room = asyncio.Semaphore(MAX_IN_HAND)
+
+    async def hand(self, update: Update) -> None:
+        await self._room.acquire()
+        task = self.processor.submit(update, self.app.process_update(update))
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        self._room.release()
+
+    async def finish(self, grace: float) -> None:
+        """Wait up to `grace` seconds for the updates in hand; cancel the rest (they stay in the inbox)."""
+        if not self.tasks:
+            return
+        _, late = await asyncio.wait(set(self.tasks), timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("%d updates were still in hand at the stop: they are handled at the next start", len(late))
+            await asyncio.wait(late)
+
+
+async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
+    """Fetch, store and hand over updates until `stop` is set; then finish the updates in hand."""
+    db, clock = app.bot_data[DB], app.bot_data[CLOCK]
+    in_hand = InHand(app)
+    for update in await exactly_once.unhandled(db, app.bot):
+        await in_hand.hand(update)
     offset: int | None = None  # None: from the oldest update Telegram has not had confirmed
     delay = 0.0
-    while not stop.is_set():
-        try:
-            fetch = app.bot.get_updates(offset=offset, timeout=poll_timeout, allowed_updates=ALL)
-            updates = await _unless_stopped(stop, fetch)
-        except (NetworkError, Conflict, RetryAfter) as exc:  # TimedOut is a NetworkError; Conflict: another poller
-            delay = min(max(delay * 2, FIRST_DELAY), MAX_DELAY)
-            log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)
-            await _unless_stopped(stop, asyncio.sleep(delay))
-            continue
-        delay = 0.0
-        for update in updates or ():
-            if stop.is_set():
-                break
-            await app.process_update(update)
-            offset = update.update_id + 1
+    try:
+        while not stop.is_set():
+            try:
+                fetch = app.bot.get_updates(offset=offset, timeout=poll_timeout, allowed_updates=ALL)
+                updates = await _unless_stopped(stop, fetch)
+            except (NetworkError, Conflict, RetryAfter) as exc:  # TimedOut is a NetworkError; Conflict: another poller
+                delay = min(max(delay * 2, FIRST_DELAY), MAX_DELAY)
+                log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)
+                await _unless_stopped(stop, asyncio.sleep(delay))
+                continue
+            delay = 0.0
+            if not updates:
+                continue
+            new = await exactly_once.receive(db, updates, clock())
+            offset = updates[-1].update_id + 1  # stored: the next getUpdates may confirm them
+            for update in updates:
+                if update.update_id in new:
+                    await in_hand.hand(update)
+    finally:
+        await in_hand.finish(SHUTDOWN_GRACE)
     if offset is not None:
         await _confirm(app, offset)
 
 
-async def _unless_stopped(stop: asyncio.Event, work):
+async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> T | None:
     """`work`'s result, or None when `stop` is set first (then `work` is cancelled).
 
     A cancelled getUpdates confirms nothing: what it would have returned comes again next time."""
@@ -94,8 +152,8 @@ async def _unless_stopped(stop: asyncio.Event, work):
     return None if task.cancelled() else task.result()
 
 
-async def _confirm(app: Application, offset: int) -> None:
-    """Tell Telegram that the updates before `offset` are handled (what the Updater does on stop too)."""
+async def _confirm(app: Application, offset: int) -> None:  # type: ignore[type-arg]
+    """Tell Telegram that the updates before `offset` arrived (what the Updater does on stop too)."""
     try:
         await app.bot.get_updates(offset=offset, timeout=0, limit=1, allowed_updates=ALL)
     except NetworkError as exc:

@@ -6,18 +6,21 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.pledge_math import Status
-from bot.services.chats import News, Subscribed
-from bot.services.nudges import Reminders
-from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
-from bot.services.runs import Change, Joined
-from bot.services.summaries import DaySummary
-from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
 from bot.stats import Progress, Stage
-from storage.positions import Position
-from storage.runs import Run
+
+if TYPE_CHECKING:  # the services render their outbox messages with this module: no import cycle
+    from bot.pledge_math import Status
+    from bot.services.chats import Subscribed
+    from bot.services.news import News
+    from bot.services.nudges import Reminders
+    from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
+    from bot.services.runs import Change, Joined
+    from bot.services.summaries import DaySummary
+    from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
+    from storage.positions import Position
+    from storage.runs import Run
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
@@ -493,11 +496,6 @@ def log_undone(result: LogUndone) -> str:
         f"↩️ Removed your log of {km(result.log.metres)} km ({day_text(result.log.local_day)}).\n"
         f"{_against_pledge(result.status)}"
     )
-
-
-def undo_reply(result: Undone | LogUndone) -> str:
-    """/undo: a runner's update or a supporter's log."""
-    return log_undone(result) if isinstance(result, LogUndone) else undone(result)
 
 
 def my_pledge(standing: Standing) -> str:

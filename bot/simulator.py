@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.triggers.date import DateTrigger
 from telegram import Update
 from telegram.ext import Application, BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 
+from bot import outbox
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import DB
@@ -28,6 +29,7 @@ from storage.db import Database
 BOT_ID = 7000000001
 FAKE_TOKEN = f"{BOT_ID}:AAFakeTokenForTestsAndTheOfflineDemo000"
 Params = dict[str, Any]
+T = TypeVar("T")
 Responder = Callable[[str, Params], "tuple[int, Any] | None"]
 
 
@@ -343,6 +345,16 @@ class Simulator:
                     job.schedule_removal()
                 await job.callback(self.app.context_types.context.from_job(job, self.app))
         return self.api.calls[before:]
+
+    async def deliver(self) -> list[Call]:
+        """Send what the outbox holds now (what bot.outbox's sender does after each commit); the calls."""
+        before = len(self.api.calls)
+        await outbox.send_due(self.app)
+        return self.api.calls[before:]
+
+    async def query(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` on the database, in one read: for tests and the bench to look at what is stored."""
+        return await self.db.read(lambda conn: fn(conn, *args))
 
     @property
     def db(self) -> Database:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-
-import aiosqlite
 
 from storage.clock import from_text, to_text
 from storage.sql import fetch_one
@@ -20,8 +19,8 @@ class Invite:
     used_by: int | None
 
 
-async def create(
-    conn: aiosqlite.Connection,
+def create(
+    conn: sqlite3.Connection,
     token: str,
     run_id: int,
     role: str,
@@ -29,23 +28,23 @@ async def create(
     now: datetime,
     expires_at: datetime,
 ) -> Invite:
-    await conn.execute(
+    conn.execute(
         "INSERT INTO invites (token, run_id, role, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
         (token, run_id, role, created_by, to_text(now), to_text(expires_at)),
     )
     return Invite(token, run_id, role, expires_at, None)
 
 
-async def get(conn: aiosqlite.Connection, token: str) -> Invite | None:
-    row = await fetch_one(conn, "SELECT * FROM invites WHERE token = ?", (token,))
+def get(conn: sqlite3.Connection, token: str) -> Invite | None:
+    row = fetch_one(conn, "SELECT * FROM invites WHERE token = ?", (token,))
     if row is None:
         return None
     return Invite(row["token"], row["run_id"], row["role"], from_text(row["expires_at"]), row["used_by"])
 
 
-async def use(conn: aiosqlite.Connection, token: str, user_id: int, now: datetime) -> bool:
+def use(conn: sqlite3.Connection, token: str, user_id: int, now: datetime) -> bool:
     """Mark the invite used by `user_id`; False when someone used it first."""
-    cur = await conn.execute(
+    cur = conn.execute(
         "UPDATE invites SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL",
         (user_id, to_text(now), token),
     )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import aiosqlite
 
 from storage.clock import to_text
 from storage.sql import fetch_one
@@ -29,7 +28,7 @@ class DayTop:
     metres: int
 
 
-def _log(row: aiosqlite.Row) -> Log:
+def _log(row: sqlite3.Row) -> Log:
     return Log(
         row["id"],
         row["run_id"],
@@ -42,8 +41,8 @@ def _log(row: aiosqlite.Row) -> Log:
     )
 
 
-async def add(
-    conn: aiosqlite.Connection,
+def add(
+    conn: sqlite3.Connection,
     *,
     run_id: int,
     user_id: int,
@@ -55,7 +54,7 @@ async def add(
     at: datetime,
 ) -> Log | None:
     """The stored log, or None when this message was stored already (a re-delivery)."""
-    row = await fetch_one(
+    row = fetch_one(
         conn,
         "INSERT INTO logs (run_id, user_id, local_day, metres, note, chat_id, message_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",
@@ -64,15 +63,13 @@ async def add(
     return _log(row) if row else None
 
 
-async def by_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> Log | None:
-    row = await fetch_one(conn, "SELECT * FROM logs WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+def by_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -> Log | None:
+    row = fetch_one(conn, "SELECT * FROM logs WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
     return _log(row) if row else None
 
 
-async def correct(
-    conn: aiosqlite.Connection, log_id: int, local_day: date, metres: int, note: str | None, at: datetime
-) -> Log:
-    row = await fetch_one(
+def correct(conn: sqlite3.Connection, log_id: int, local_day: date, metres: int, note: str | None, at: datetime) -> Log:
+    row = fetch_one(
         conn,
         "UPDATE logs SET local_day = ?, metres = ?, note = ?, edited_at = ? WHERE id = ? RETURNING *",
         (local_day.isoformat(), metres, note, to_text(at), log_id),
@@ -80,20 +77,20 @@ async def correct(
     return _log(row)
 
 
-async def last_of(conn: aiosqlite.Connection, run_id: int, user_id: int) -> Log | None:
-    row = await fetch_one(
+def last_of(conn: sqlite3.Connection, run_id: int, user_id: int) -> Log | None:
+    row = fetch_one(
         conn, "SELECT * FROM logs WHERE run_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1", (run_id, user_id)
     )
     return _log(row) if row else None
 
 
-async def delete(conn: aiosqlite.Connection, log_id: int) -> None:
-    await conn.execute("DELETE FROM logs WHERE id = ?", (log_id,))
+def delete(conn: sqlite3.Connection, log_id: int) -> None:
+    conn.execute("DELETE FROM logs WHERE id = ?", (log_id,))
 
 
-async def day_total(conn: aiosqlite.Connection, run_id: int, local_day: date) -> int:
+def day_total(conn: sqlite3.Connection, run_id: int, local_day: date) -> int:
     """Km logged for that local day by everyone (reads that day's logs only)."""
-    (value,) = await fetch_one(
+    (value,) = fetch_one(
         conn,
         "SELECT COALESCE(SUM(metres), 0) FROM logs WHERE run_id = ? AND local_day = ?",
         (run_id, local_day.isoformat()),
@@ -101,9 +98,9 @@ async def day_total(conn: aiosqlite.Connection, run_id: int, local_day: date) ->
     return value
 
 
-async def day_top(conn: aiosqlite.Connection, run_id: int, local_day: date) -> DayTop | None:
+def day_top(conn: sqlite3.Connection, run_id: int, local_day: date) -> DayTop | None:
     """The supporter on the board (not hidden) who logged the most km for that local day."""
-    row = await fetch_one(
+    row = fetch_one(
         conn,
         "SELECT s.first_name, d.metres FROM"
         " (SELECT user_id, SUM(metres) AS metres, MIN(id) AS first FROM logs"

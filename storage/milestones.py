@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 
-import aiosqlite
-
 from storage.clock import to_text
+from storage.sql import fetch_all
 
 PERCENTS = (25, 50, 75, 100)
 
 
-async def reach(conn: aiosqlite.Connection, run_id: int, percents: list[int], day: date, now: datetime) -> list[int]:
+def reach(conn: sqlite3.Connection, run_id: int, percents: list[int], day: date, now: datetime) -> list[int]:
     """Record the milestones; return those reached for the first time (the others were recorded before)."""
     new = []
     for percent in percents:
-        cur = await conn.execute(
+        cur = conn.execute(
             "INSERT INTO milestones (run_id, percent, reached_on, reached_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT DO NOTHING",
             (run_id, percent, day.isoformat(), to_text(now)),
@@ -25,6 +25,17 @@ async def reach(conn: aiosqlite.Connection, run_id: int, percents: list[int], da
     return new
 
 
-async def of_run(conn: aiosqlite.Connection, run_id: int) -> list[int]:
-    rows = await conn.execute_fetchall("SELECT percent FROM milestones WHERE run_id = ? ORDER BY percent", (run_id,))
+def of_run(conn: sqlite3.Connection, run_id: int) -> list[int]:
+    rows = fetch_all(conn, "SELECT percent FROM milestones WHERE run_id = ? ORDER BY percent", (run_id,))
     return [row[0] for row in rows]
+
+
+def release_above(conn: sqlite3.Connection, run_id: int, route_m: int, distance_m: int) -> list[int]:
+    """The route went back (an update undone or corrected down): forget the milestones it no longer
+    reaches, so they are announced again when it really passes them; return them."""
+    rows = fetch_all(
+        conn,
+        "DELETE FROM milestones WHERE run_id = ? AND ? * 100 < percent * ? RETURNING percent",
+        (run_id, route_m, distance_m),
+    )
+    return sorted(row[0] for row in rows)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
-
-import aiosqlite
 
 from storage.clock import to_text
 from storage.sql import fetch_one
 
 
-async def day_done(conn: aiosqlite.Connection, run_id: int, day: date) -> bool:
-    row = await fetch_one(conn, "SELECT 1 FROM nudge_days WHERE run_id = ? AND day = ?", (run_id, day.isoformat()))
+def day_done(conn: sqlite3.Connection, run_id: int, day: date) -> bool:
+    row = fetch_one(conn, "SELECT 1 FROM nudge_days WHERE run_id = ? AND day = ?", (run_id, day.isoformat()))
     return row is not None
 
 
-async def mark_day_done(conn: aiosqlite.Connection, run_id: int, day: date, now: datetime) -> None:
-    await conn.execute(
+def mark_day_done(conn: sqlite3.Connection, run_id: int, day: date, now: datetime) -> None:
+    conn.execute(
         "INSERT INTO nudge_days (run_id, day, done_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (run_id, day.isoformat(), to_text(now)),
     )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-
-import aiosqlite
 
 from storage.clock import from_text, to_text
 from storage.sql import fetch_one
@@ -19,8 +18,8 @@ class Position:
     at: datetime
 
 
-async def save(
-    conn: aiosqlite.Connection,
+def save(
+    conn: sqlite3.Connection,
     *,
     run_id: int,
     runner_id: int,
@@ -31,7 +30,7 @@ async def save(
     at: datetime,
 ) -> bool:
     """Store a position; a later position of the same live location moves it. False if it was older."""
-    cur = await conn.execute(
+    cur = conn.execute(
         "INSERT INTO positions (run_id, runner_id, latitude, longitude, chat_id, message_id, at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO UPDATE"
         " SET latitude = excluded.latitude, longitude = excluded.longitude, at = excluded.at"
@@ -41,8 +40,8 @@ async def save(
     return cur.rowcount == 1
 
 
-async def latest(conn: aiosqlite.Connection, run_id: int) -> Position | None:
-    row = await fetch_one(
+def latest(conn: sqlite3.Connection, run_id: int) -> Position | None:
+    row = fetch_one(
         conn,
         "SELECT p.latitude, p.longitude, p.at, r.name FROM positions p JOIN runners r ON r.id = p.runner_id"
         " WHERE p.run_id = ? ORDER BY p.at DESC, p.id DESC LIMIT 1",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-
-import aiosqlite
 
 from storage.clock import from_text, to_text
 from storage.sql import fetch_one
@@ -32,7 +31,7 @@ class Run:
         return moment.astimezone(self.tz).date()
 
 
-def _run(row: aiosqlite.Row) -> Run:
+def _run(row: sqlite3.Row) -> Run:
     return Run(
         id=row["id"],
         title=row["title"],
@@ -46,8 +45,8 @@ def _run(row: aiosqlite.Row) -> Run:
     )
 
 
-async def create(
-    conn: aiosqlite.Connection,
+def create(
+    conn: sqlite3.Connection,
     *,
     title: str,
     start_place: str,
@@ -59,7 +58,7 @@ async def create(
     created_by: int,
     now: datetime,
 ) -> Run:
-    row = await fetch_one(
+    row = fetch_one(
         conn,
         "INSERT INTO runs (title, start_place, end_place, distance_m, start_date, end_date, timezone,"
         " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
@@ -78,24 +77,24 @@ async def create(
     return _run(row)
 
 
-async def current(conn: aiosqlite.Connection) -> Run | None:
+def current(conn: sqlite3.Connection) -> Run | None:
     """The run created last: it stays current, ended or not, until the next /newrun."""
-    row = await fetch_one(conn, "SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+    row = fetch_one(conn, "SELECT * FROM runs ORDER BY id DESC LIMIT 1")
     return _run(row) if row else None
 
 
-async def get(conn: aiosqlite.Connection, run_id: int) -> Run | None:
-    row = await fetch_one(conn, "SELECT * FROM runs WHERE id = ?", (run_id,))
+def get(conn: sqlite3.Connection, run_id: int) -> Run | None:
+    row = fetch_one(conn, "SELECT * FROM runs WHERE id = ?", (run_id,))
     return _run(row) if row else None
 
 
-async def set_distance(conn: aiosqlite.Connection, run_id: int, distance_m: int) -> None:
-    await conn.execute("UPDATE runs SET distance_m = ? WHERE id = ?", (distance_m, run_id))
+def set_distance(conn: sqlite3.Connection, run_id: int, distance_m: int) -> None:
+    conn.execute("UPDATE runs SET distance_m = ? WHERE id = ?", (distance_m, run_id))
 
 
-async def set_end_date(conn: aiosqlite.Connection, run_id: int, end_date: date) -> None:
-    await conn.execute("UPDATE runs SET end_date = ? WHERE id = ?", (end_date.isoformat(), run_id))
+def set_end_date(conn: sqlite3.Connection, run_id: int, end_date: date) -> None:
+    conn.execute("UPDATE runs SET end_date = ? WHERE id = ?", (end_date.isoformat(), run_id))
 
 
-async def end(conn: aiosqlite.Connection, run_id: int, now: datetime) -> None:
-    await conn.execute("UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (to_text(now), run_id))
+def end(conn: sqlite3.Connection, run_id: int, now: datetime) -> None:
+    conn.execute("UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (to_text(now), run_id))

@@ -1,17 +1,16 @@
-"""Queries in one round trip.
-
-aiosqlite runs each call on its own thread: `async with conn.execute(...) as cur` followed by a fetch
-costs three hops (execute, fetch, close), `execute_fetchall` one.
-"""
+"""Small helpers for queries over the raw sqlite3 connection (run on the database thread, see db.py)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-import aiosqlite
+
+def fetch_all(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    return conn.execute(sql, tuple(params)).fetchall()
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-    rows = await conn.execute_fetchall(sql, params)
-    return next(iter(rows), None)
+def fetch_one(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(sql, tuple(params)).fetchone()
+    return row

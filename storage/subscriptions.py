@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from storage.clock import to_text
-from storage.sql import fetch_one
+from storage.sql import fetch_all, fetch_one
 
 GROUP, PRIVATE = "group", "private"
 
@@ -24,7 +23,7 @@ class Subscription:
     subscribed_by: int | None
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: sqlite3.Row) -> Subscription:
     return Subscription(
         row["chat_id"],
         row["kind"],
@@ -36,8 +35,8 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
     )
 
 
-async def upsert(
-    conn: aiosqlite.Connection,
+def upsert(
+    conn: sqlite3.Connection,
     *,
     chat_id: int,
     kind: str,
@@ -49,7 +48,7 @@ async def upsert(
     now: datetime,
 ) -> Subscription:
     """Subscribe the chat, or change its time and zone (it keeps its first day)."""
-    row = await fetch_one(
+    row = fetch_one(
         conn,
         "INSERT INTO subscriptions (chat_id, kind, title, local_time, timezone, starts_on, subscribed_by,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -61,35 +60,35 @@ async def upsert(
     return _subscription(row)
 
 
-async def get(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
-    row = await fetch_one(conn, "SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
+def get(conn: sqlite3.Connection, chat_id: int) -> Subscription | None:
+    row = fetch_one(conn, "SELECT * FROM subscriptions WHERE chat_id = ?", (chat_id,))
     return _subscription(row) if row else None
 
 
-async def delete(conn: aiosqlite.Connection, chat_id: int) -> Subscription | None:
+def delete(conn: sqlite3.Connection, chat_id: int) -> Subscription | None:
     """End the chat's subscription; the one that ended, if there was one."""
-    row = await fetch_one(conn, "DELETE FROM subscriptions WHERE chat_id = ? RETURNING *", (chat_id,))
+    row = fetch_one(conn, "DELETE FROM subscriptions WHERE chat_id = ? RETURNING *", (chat_id,))
     return _subscription(row) if row else None
 
 
-async def move(conn: aiosqlite.Connection, old_chat_id: int, new_chat_id: int) -> bool:
+def move(conn: sqlite3.Connection, old_chat_id: int, new_chat_id: int) -> bool:
     """A group became a supergroup: its subscription follows it (unless the new id has one already)."""
-    cur = await conn.execute(
+    cur = conn.execute(
         "UPDATE OR IGNORE subscriptions SET chat_id = ?, kind = 'group' WHERE chat_id = ?", (new_chat_id, old_chat_id)
     )
     moved = cur.rowcount == 1
-    await conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_chat_id,))
+    conn.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_chat_id,))
     return moved
 
 
-async def zones(conn: aiosqlite.Connection) -> list[str | None]:
+def zones(conn: sqlite3.Connection) -> list[str | None]:
     """The time zones subscriptions are in (None: the run's)."""
-    rows = await conn.execute_fetchall("SELECT DISTINCT timezone FROM subscriptions")
+    rows = fetch_all(conn, "SELECT DISTINCT timezone FROM subscriptions")
     return [row[0] for row in rows]
 
 
-async def due(
-    conn: aiosqlite.Connection,
+def due(
+    conn: sqlite3.Connection,
     *,
     timezone: str | None,
     until: str,
@@ -100,7 +99,8 @@ async def due(
     """The chats subscribed in `timezone` whose time (HH:MM) is at or before `until` on local `day` and
     that have no delivery of `kind` for (run, day), or only one that may be retried (ids only: a
     pass may reach a hundred thousand chats)."""
-    rows = await conn.execute_fetchall(
+    rows = fetch_all(
+        conn,
         "SELECT s.chat_id FROM subscriptions s WHERE s.timezone IS ? AND s.local_time <= ? AND s.starts_on <= ?"
         " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.chat_id = s.chat_id AND d.kind = ?"
         " AND d.run_id = ? AND d.day = ? AND d.status <> 'retry') ORDER BY s.local_time, s.chat_id",
@@ -109,6 +109,6 @@ async def due(
     return [row[0] for row in rows]
 
 
-async def chat_ids(conn: aiosqlite.Connection) -> list[int]:
-    rows = await conn.execute_fetchall("SELECT chat_id FROM subscriptions ORDER BY chat_id")
+def chat_ids(conn: sqlite3.Connection) -> list[int]:
+    rows = fetch_all(conn, "SELECT chat_id FROM subscriptions ORDER BY chat_id")
     return [row[0] for row in rows]

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from storage.clock import to_text
 
 
-async def save(conn: aiosqlite.Connection, user_id: int, first_name: str, now: datetime) -> None:
+def save(conn: sqlite3.Connection, user_id: int, first_name: str, now: datetime) -> None:
     """Create the supporter or refresh the first name they now use."""
-    await conn.execute(
+    conn.execute(
         "INSERT INTO supporters (user_id, first_name, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name, updated_at = excluded.updated_at",
         (user_id, first_name, to_text(now)),
     )
 
 
-async def set_hidden(conn: aiosqlite.Connection, user_id: int, hidden: bool) -> None:
+def set_hidden(conn: sqlite3.Connection, user_id: int, hidden: bool) -> None:
     """Keep the supporter off (or put them back on) the /supporters board of every run."""
-    await conn.execute("UPDATE supporters SET hidden = ? WHERE user_id = ?", (int(hidden), user_id))
+    conn.execute("UPDATE supporters SET hidden = ? WHERE user_id = ?", (int(hidden), user_id))
 
 
-async def set_quiet(conn: aiosqlite.Connection, user_id: int, quiet: bool) -> bool:
+def set_quiet(conn: sqlite3.Connection, user_id: int, quiet: bool) -> bool:
     """/quiet (or /nudge): no private pace reminders (or them again). False when it was so already."""
-    cur = await conn.execute(
+    cur = conn.execute(
         "UPDATE supporters SET quiet = ? WHERE user_id = ? AND quiet != ?", (int(quiet), user_id, int(quiet))
     )
     return cur.rowcount == 1

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from storage.clock import to_text
-from storage.sql import fetch_one
+from storage.sql import fetch_all, fetch_one
 
 
 @dataclass(frozen=True)
 class RunnerUpdate:
     id: int
+    run_id: int
     runner_id: int
     local_day: date
     metres: int
@@ -32,9 +32,10 @@ class DayEntry:
     update: RunnerUpdate
 
 
-def _update(row: aiosqlite.Row) -> RunnerUpdate:
+def _update(row: sqlite3.Row) -> RunnerUpdate:
     return RunnerUpdate(
         row["id"],
+        row["run_id"],
         row["runner_id"],
         date.fromisoformat(row["local_day"]),
         row["metres"],
@@ -45,8 +46,8 @@ def _update(row: aiosqlite.Row) -> RunnerUpdate:
     )
 
 
-async def add(
-    conn: aiosqlite.Connection,
+def add(
+    conn: sqlite3.Connection,
     *,
     run_id: int,
     runner_id: int,
@@ -59,7 +60,7 @@ async def add(
     at: datetime,
 ) -> RunnerUpdate | None:
     """The stored update, or None when this message was stored already (a re-delivery)."""
-    row = await fetch_one(
+    row = fetch_one(
         conn,
         "INSERT INTO updates (run_id, runner_id, local_day, metres, note, photo_file_id, chat_id, message_id,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",
@@ -68,29 +69,34 @@ async def add(
     return _update(row) if row else None
 
 
-async def by_message(conn: aiosqlite.Connection, chat_id: int, message_id: int) -> RunnerUpdate | None:
-    row = await fetch_one(conn, "SELECT * FROM updates WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
+def by_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -> RunnerUpdate | None:
+    row = fetch_one(conn, "SELECT * FROM updates WHERE chat_id = ? AND message_id = ?", (chat_id, message_id))
     return _update(row) if row else None
 
 
-async def correct(conn: aiosqlite.Connection, update_id: int, metres: int, note: str | None, at: datetime) -> None:
-    await conn.execute(
-        "UPDATE updates SET metres = ?, note = ?, edited_at = ? WHERE id = ?", (metres, note, to_text(at), update_id)
+def correct(conn: sqlite3.Connection, update_id: int, metres: int, note: str | None, at: datetime) -> RunnerUpdate:
+    row = fetch_one(
+        conn,
+        "UPDATE updates SET metres = ?, note = ?, edited_at = ? WHERE id = ? RETURNING *",
+        (metres, note, to_text(at), update_id),
     )
+    assert row is not None  # the caller read this update in the same transaction
+    return _update(row)
 
 
-async def last_of_runner(conn: aiosqlite.Connection, runner_id: int) -> RunnerUpdate | None:
-    row = await fetch_one(conn, "SELECT * FROM updates WHERE runner_id = ? ORDER BY id DESC LIMIT 1", (runner_id,))
+def last_of_runner(conn: sqlite3.Connection, runner_id: int) -> RunnerUpdate | None:
+    row = fetch_one(conn, "SELECT * FROM updates WHERE runner_id = ? ORDER BY id DESC LIMIT 1", (runner_id,))
     return _update(row) if row else None
 
 
-async def delete(conn: aiosqlite.Connection, update_id: int) -> None:
-    await conn.execute("DELETE FROM updates WHERE id = ?", (update_id,))
+def delete(conn: sqlite3.Connection, update_id: int) -> None:
+    conn.execute("DELETE FROM updates WHERE id = ?", (update_id,))
 
 
-async def of_day(conn: aiosqlite.Connection, run_id: int, local_day: date) -> list[DayEntry]:
+def of_day(conn: sqlite3.Connection, run_id: int, local_day: date) -> list[DayEntry]:
     """The day's updates in the order they were posted."""
-    rows = await conn.execute_fetchall(
+    rows = fetch_all(
+        conn,
         "SELECT u.*, r.name, r.role FROM updates u JOIN runners r ON r.id = u.runner_id"
         " WHERE u.run_id = ? AND u.local_day = ? ORDER BY u.id",
         (run_id, local_day.isoformat()),

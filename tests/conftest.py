@@ -43,15 +43,18 @@ async def unity(sim):
 async def pledged_crowd(sim: Simulator, size: int, logged_m=lambda i: 1_000) -> None:
     """`size` supporters of the current run, each with a 20.8 km pledge and one log on day 1 of
     `logged_m(i)` metres, written straight through the storage functions."""
-    run = await runs.current(sim.db.conn)
+    run = await sim.query(runs.current)
     at = sim.clock()
-    async with sim.db.transaction() as conn:
+
+    def write(conn):
         for i in range(size):
             user_id = 10_000 + i
-            await supporters.save(conn, user_id, f"S{i}", at)
-            await pledges.join(conn, run.id, user_id, at)
-            await pledges.set_pledged(conn, run.id, user_id, 20_800, at)
-            await logs.add(
+            supporters.save(conn, user_id, f"S{i}", at)
+            pledges.join(conn, run.id, user_id, at)
+            pledges.set_pledged(conn, run.id, user_id, 20_800, at)
+            logs.add(
                 conn, run_id=run.id, user_id=user_id, local_day=run.start_date, metres=logged_m(i), note=None,
                 chat_id=user_id, message_id=1, at=at,
             )  # fmt: skip
+
+    await sim.db.transaction(write)

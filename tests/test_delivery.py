@@ -15,7 +15,7 @@ CHATS = [-1001, -1002, -1003, -1004]
 
 
 async def statuses(sim) -> list[str]:
-    return [[d.status for d in await deliveries.of_chat(sim.db.conn, chat)] for chat in CHATS]
+    return [[d.status for d in await sim.query(deliveries.of_chat, chat)] for chat in CHATS]
 
 
 async def test_a_chat_twice_in_a_keyed_delivery_gets_one_message(unity):

@@ -17,26 +17,27 @@ DAY1 = date(2021, 8, 15)
 
 
 async def current_run(sim: Simulator) -> runs.Run:
-    return await runs.current(sim.db.conn)
+    return await sim.query(runs.current)
 
 
 async def pledge_of(sim: Simulator, person: Person) -> pledges.Pledge | None:
-    return await pledges.get(sim.db.conn, (await current_run(sim)).id, person.id)
+    return await sim.query(pledges.get, (await current_run(sim)).id, person.id)
 
 
 async def totals(sim: Simulator) -> pledges.Totals:
-    return await pledges.totals(sim.db.conn, (await current_run(sim)).id)
+    return await sim.query(pledges.totals, (await current_run(sim)).id)
 
 
 async def stored(sim: Simulator) -> tuple:
     """Everything a bad input must leave alone: totals, pledges and last logs of Asha and Ravi."""
     run = await current_run(sim)
-    conn = sim.db.conn
     people = (ASHA, RAVI)
-    return (
-        await pledges.totals(conn, run.id),
-        [await pledges.get(conn, run.id, p.id) for p in people],
-        [await logs.last_of(conn, run.id, p.id) for p in people],
+    return await sim.db.read(
+        lambda conn: (
+            pledges.totals(conn, run.id),
+            [pledges.get(conn, run.id, p.id) for p in people],
+            [logs.last_of(conn, run.id, p.id) for p in people],
+        )
     )
 
 
@@ -203,7 +204,7 @@ async def test_log_with_a_note_and_for_yesterday(unity):
     reply = await unity.say(ASHA, "/log 4 yesterday evening run")
     assert "Logged <b>4 km</b> for 15 Aug 2021: evening run" in reply
     assert "Your pledge: 7 of 20.8 km · 33.7%, 13.8 km to go." in reply
-    assert (await logs.last_of(unity.db.conn, (await current_run(unity)).id, ASHA.id)).local_day == DAY1
+    assert (await unity.query(logs.last_of, (await current_run(unity)).id, ASHA.id)).local_day == DAY1
 
 
 async def test_log_without_a_pledge_works_and_suggests_one(unity):
@@ -240,7 +241,7 @@ async def test_editing_a_log_corrects_it(unity):
     assert "✏️ Corrected your log: 5 km → <b>6 km</b> for 15 Aug 2021: long walk" in replies(calls)[0]
     assert (await pledge_of(unity, ASHA)).logged_m == 6_000
     assert await totals(unity) == pledges.Totals(supporters=1, pledged_m=20_800, logged_m=6_000)
-    last = await logs.last_of(unity.db.conn, (await current_run(unity)).id, ASHA.id)
+    last = await unity.query(logs.last_of, (await current_run(unity)).id, ASHA.id)
     assert (last.metres, last.note) == (6_000, "long walk")
     await unity.say(ASHA, "/undo")
     assert (await pledge_of(unity, ASHA)).logged_m == 0  # there was one log, not two
@@ -252,7 +253,7 @@ async def test_editing_a_log_to_yesterday_moves_it(unity):
     await unity.send(original)
     unity.clock.advance(days=3)  # the edit comes later: the day is the message's, not the edit's
     await unity.send(unity.updates.edit(original, text="/log 5 yesterday"))
-    last = await logs.last_of(unity.db.conn, (await current_run(unity)).id, ASHA.id)
+    last = await unity.query(logs.last_of, (await current_run(unity)).id, ASHA.id)
     assert last.local_day == DAY1
 
 
@@ -460,7 +461,7 @@ async def test_day_activity_and_behind_pace(unity):
     await unity.say(RAVI, "/log 7")
     run = await current_run(unity)
 
-    day1 = await service.day_activity(unity.db, run, DAY1)
+    day1 = await unity.query(service.day_activity, run, DAY1)
     assert day1 == service.DayActivity(
         new_pledges=2,
         logged_today_m=12_000,
@@ -470,24 +471,24 @@ async def test_day_activity_and_behind_pace(unity):
         top_name="Asha",
         top_today_m=9_000,
     )
-    day2 = await service.day_activity(unity.db, run, date(2021, 8, 16))
+    day2 = await unity.query(service.day_activity, run, date(2021, 8, 16))
     assert (day2.new_pledges, day2.logged_today_m, day2.top_name, day2.top_today_m) == (1, 9_000, "Ravi", 7_000)
     await unity.say(RAVI, "/hideme")
-    day2 = await service.day_activity(unity.db, run, date(2021, 8, 16))
+    day2 = await unity.query(service.day_activity, run, date(2021, 8, 16))
     assert (day2.top_name, day2.top_today_m) == ("Asha", 2_000)
-    quiet = await service.day_activity(unity.db, run, date(2021, 8, 17))
+    quiet = await unity.query(service.day_activity, run, date(2021, 8, 17))
     assert (quiet.new_pledges, quiet.logged_today_m, quiet.top_name, quiet.top_today_m) == (0, 0, None, 0)
 
     # By the end of day 2 of 8 an even pace has done a quarter of a pledge made on day 1. Asha: 11 of
     # 25 km, on track. Ravi: 10 of 41.6 km (10.4 needed), hidden but still reminded. Meera pledged 10 km
     # on day 2: a seventh of it was due by its end (1.43 km), she logged 0.
-    assert await service.behind_pace(unity.db, run, date(2021, 8, 16)) == [
+    assert await unity.query(service.behind_pace, run, date(2021, 8, 16)) == [
         service.Behind(MEERA.id, "Meera", 10_000, 0, 1_700, 1_500),  # 10 km over 6 days: 1.7 km a day
         service.Behind(RAVI.id, "Ravi", 41_600, 10_000, 5_300, 400),  # 31.6 km over 6 days: 5.3 km a day
     ]
-    assert await service.behind_pace(unity.db, run, DAY1) == []  # Meera had not pledged yet
-    assert await service.behind_pace(unity.db, run, date(2021, 8, 14)) == []
-    last = await service.behind_pace(unity.db, run, date(2021, 8, 22))
+    assert await unity.query(service.behind_pace, run, DAY1) == []  # Meera had not pledged yet
+    assert await unity.query(service.behind_pace, run, date(2021, 8, 14)) == []
+    last = await unity.query(service.behind_pace, run, date(2021, 8, 22))
     assert [(b.first_name, b.needed_per_day_m) for b in last] == [("Ravi", 31_600), ("Asha", 14_000), ("Meera", 10_000)]
 
 

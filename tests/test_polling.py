@@ -1,16 +1,22 @@
-"""Polling confirms an update only after it was handled; a crash after a write does not repeat it."""
+"""Polling stores each batch before confirming it, handles chats at once and each chat in order; a crash
+loses nothing and repeats no write."""
 
 import asyncio
+import sqlite3
 
 import pytest
+from telegram import Update
 
-from bot import polling
-from bot.handlers import dedup
-from bot.simulator import Clock, Simulator, error
-from storage import handled
+from bot import exactly_once, polling
+from bot.concurrency import ChatOrder
+from bot.context import HANDLED
+from bot.simulator import Clock, Simulator, error, group_chat
+from storage import followers, inbox
 from storage.db import Database
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 from tests.test_runner_updates import totals
+
+FLOODED = group_chat(-100123, "Marathon Club")
 
 
 class Telegram:
@@ -40,32 +46,109 @@ def polls_and_replies(sim: Simulator) -> list[tuple[str, int | None]]:
     ]
 
 
-async def test_the_offset_moves_past_an_update_only_after_it_was_handled(sim):
+def inbox_ids(sim: Simulator) -> list[int]:
+    """What the inbox holds, read as another process would (WAL: committed rows only)."""
+    with sqlite3.connect(sim.settings.database_path) as conn:
+        return [row[0] for row in conn.execute("SELECT update_id FROM inbox ORDER BY update_id")]
+
+
+async def test_a_batch_is_stored_before_the_next_getupdates_confirms_it(sim):
     queued = [sim.updates.text(ASHA, "/progress"), sim.updates.text(RAVI, "/progress")]
     stop = asyncio.Event()
-    Telegram(sim, queued, stop)
+    telegram = Telegram(sim, queued, stop)
+    stored_when_confirmed = []
+
+    def answer(method: str, params: dict):
+        if method == "getUpdates" and params.get("offset"):
+            stored_when_confirmed.append(inbox_ids(sim))
+        return telegram(method, params)
+
+    sim.api.responder = answer
     await polling.poll(sim.app, stop, poll_timeout=0)
     after = queued[-1]["update_id"] + 1
-    assert polls_and_replies(sim) == [
-        ("getUpdates", None),
-        ("sendMessage", ASHA.id),
-        ("sendMessage", RAVI.id),
-        ("getUpdates", after),  # confirms both, after both were answered
-        ("getUpdates", after),  # on stopping
-    ]
+    assert [c.params.get("offset") for c in sim.api.calls if c.method == "getUpdates"] == [None, after, after]
+    assert stored_when_confirmed[0] == [u["update_id"] for u in queued]
+    assert sorted(c.chat_id for c in sim.api.sent()) == sorted([ASHA.id, RAVI.id])
 
 
-async def test_a_stop_finishes_the_update_in_hand_and_confirms_only_it(sim):
+async def test_a_stop_finishes_the_updates_in_hand_then_confirms_them(sim):
     queued = [sim.updates.text(ASHA, "/progress"), sim.updates.text(RAVI, "/progress")]
     stop = asyncio.Event()
     telegram = Telegram(sim, queued, stop)
     sim.api.responder = lambda method, params: stop.set() if method == "sendMessage" else telegram(method, params)
     await polling.poll(sim.app, stop, poll_timeout=0)
-    assert polls_and_replies(sim) == [
-        ("getUpdates", None),
-        ("sendMessage", ASHA.id),
-        ("getUpdates", queued[0]["update_id"] + 1),  # Ravi's update comes again next time
+    assert sorted(c.chat_id for c in sim.api.sent()) == sorted([ASHA.id, RAVI.id])
+    assert [c.params.get("offset") for c in sim.api.calls if c.method == "getUpdates"][-1] == queued[-1][
+        "update_id"
+    ] + 1
+
+
+async def test_updates_stored_but_not_handled_when_the_process_died_are_handled_at_the_next_start(tmp_path):
+    clock = Clock(DAY1_MORNING)
+    async with Simulator(tmp_path / "bot.db", frozenset({ORGANISER.id}), clock=clock) as first:
+        await first.say(ORGANISER, UNITY_RUN)
+        await first.say(MILIND, f"/start {await invite(first, 'lead')}")
+        clock.advance(hours=11)
+        post = first.updates.text(MILIND, "/update 20")
+        await exactly_once.receive(first.db, [Update.de_json(post, first.app.bot)], clock())
+        # the process dies here: the update is stored, confirmed to Telegram, never handled
+    async with Simulator(tmp_path / "bot.db", frozenset({ORGANISER.id}), clock=clock) as again:
+        stop = asyncio.Event()
+        Telegram(again, [again.updates.text(ASHA, "/progress")], stop)
+        await polling.poll(again.app, stop, poll_timeout=0)
+        assert (await totals(again))["Milind Soman"] == 20_000
+        assert [c.text.split("\n")[0] for c in again.api.sent(MILIND.id)] == ["✅ Posted <b>20 km</b> for day 1"]
+
+
+async def test_two_edits_and_a_message_of_one_user_delivered_together_apply_in_telegrams_order(unity, monkeypatch):
+    unity.clock.now = DAY1_MORNING.replace(hour=12)
+    first = unity.updates.text(MILIND, "/update 20 Marine Drive")
+    batch = [
+        first,
+        unity.updates.edit(first, text="/update 25 Marine Drive"),
+        unity.updates.edit(first, text="/update 30 Marine Drive, then Bandra"),
+        unity.updates.text(ASHA, "/progress"),
     ]
+    slow_first = iter([0.06, 0.03, 0.0, 0.0])  # without the order, each later update would finish first
+    real = ChatOrder.do_process_update
+
+    async def uneven(self, update, coroutine):
+        await asyncio.sleep(next(slow_first))
+        await real(self, update, coroutine)
+
+    monkeypatch.setattr(ChatOrder, "do_process_update", uneven)
+    stop = asyncio.Event()
+    Telegram(unity, batch, stop)
+    await polling.poll(unity.app, stop, poll_timeout=0)
+
+    assert (await totals(unity))["Milind Soman"] == 30_000
+    assert [c.text.split("\n")[0] for c in unity.api.sent(MILIND.id)][-3:] == [
+        "✅ Posted <b>20 km</b> for day 1",
+        "✏️ Corrected: 20 km → <b>25 km</b>",
+        "✏️ Corrected: 25 km → <b>30 km</b>",
+    ]
+
+
+async def test_a_flooded_group_holds_up_no_other_chat(unity, monkeypatch):
+    flood = [unity.updates.text(RAVI, "/progress", FLOODED) for _ in range(10)]
+    private = unity.updates.text(ASHA, "/progress")
+    released = asyncio.Event()
+    real = ChatOrder.do_process_update
+    answered: list[int] = []
+
+    async def group_waits(self, update, coroutine):
+        if update.effective_chat.id == FLOODED["id"]:
+            await released.wait()  # the group's limit: its replies wait
+        await real(self, update, coroutine)
+        answered.append(update.effective_chat.id)
+        if update.effective_chat.id == ASHA.id:
+            released.set()
+
+    monkeypatch.setattr(ChatOrder, "do_process_update", group_waits)
+    stop = asyncio.Event()
+    Telegram(unity, [*flood, private], stop)
+    await polling.poll(unity.app, stop, poll_timeout=0)
+    assert answered[0] == ASHA.id and answered.count(FLOODED["id"]) == 10
 
 
 async def test_network_errors_are_retried_after_a_pause(sim, monkeypatch):
@@ -117,53 +200,64 @@ async def test_a_crash_during_a_read_answers_it_when_the_update_comes_again(tmp_
         assert "There is no run yet" in reply.text
 
 
-async def test_before_commit_joins_only_transactions_that_change_rows(tmp_path):
+class Marks:
+    """Marks for a transaction: update 99's, as bot.exactly_once gives a handler's database."""
+
+    def __init__(self) -> None:
+        self.written_marks: list = []
+
+    def pending(self):
+        return [(99, DAY1_MORNING)]
+
+    def written(self, marks) -> None:
+        self.written_marks += marks
+
+
+def follow(user_id: int):
+    return lambda conn: followers.add(conn, user_id, DAY1_MORNING)
+
+
+async def test_marks_join_only_transactions_that_change_rows_and_roll_back_with_them(tmp_path):
     db = await Database.open(tmp_path / "bot.db")
+    marks = Marks()
+    view = db.with_marks(marks)
 
-    async def mark_update_99(conn):
-        await handled.mark_many(conn, [(99, DAY1_MORNING)])
+    def fail(conn):
+        followers.add(conn, 1, DAY1_MORNING)
+        raise RuntimeError("the handler failed: its write and the mark are rolled back")
 
-    db.before_commit = mark_update_99
     try:
-        async with db.transaction() as conn:
-            await handled.since(conn, DAY1_MORNING)  # reads only
-        assert await handled.since(db.conn, DAY1_MORNING) == set()
+        await view.transaction(lambda conn: followers.is_following(conn, 1))  # reads only
+        assert await db.read(lambda conn: inbox.handled_since(conn, DAY1_MORNING)) == set()
         with pytest.raises(RuntimeError):
-            async with db.transaction() as conn:
-                await handled.mark_many(conn, [(1, DAY1_MORNING)])
-                raise RuntimeError("the handler failed: its write and the mark are rolled back")
-        assert await handled.since(db.conn, DAY1_MORNING) == set()
-        async with db.transaction() as conn:
-            await handled.mark_many(conn, [(2, DAY1_MORNING)])
-        assert await handled.since(db.conn, DAY1_MORNING) == {2, 99}
+            await view.transaction(fail)
+        assert await db.read(lambda conn: inbox.handled_since(conn, DAY1_MORNING)) == set()
+        assert marks.written_marks == []
+        await view.transaction(follow(2))
+        assert await db.read(lambda conn: inbox.handled_since(conn, DAY1_MORNING)) == {99}
+        assert marks.written_marks == [(99, DAY1_MORNING)]
+        assert await db.read(lambda conn: followers.all_ids(conn)) == [2]
     finally:
         await db.close()
 
 
 async def test_a_job_writing_while_an_update_is_handled_does_not_mark_that_update(sim):
-    token = dedup.HANDLING.set(dedup.Handling(42, DAY1_MORNING, asyncio.current_task()))
-    try:
-
-        async def write(update_id: int) -> None:
-            async with sim.db.transaction() as conn:
-                await handled.mark_many(conn, [(update_id, DAY1_MORNING)])
-
-        await asyncio.create_task(write(1))  # a job: its own task, with a copy of this context
-        assert 42 not in await handled.since(sim.db.conn, DAY1_MORNING)
-        await write(2)  # the handler itself
-        assert 42 in await handled.since(sim.db.conn, DAY1_MORNING)
-    finally:
-        dedup.HANDLING.reset(token)
+    once = sim.app.bot_data[HANDLED]
+    assert once.begin(42, DAY1_MORNING)
+    await sim.db.transaction(follow(1))  # a job: the plain database
+    assert 42 not in await sim.query(inbox.handled_since, DAY1_MORNING)
+    await sim.db.with_marks(once.marks_of(42)).transaction(follow(2))  # the handler of update 42
+    assert 42 in await sim.query(inbox.handled_since, DAY1_MORNING)
 
 
 async def test_a_read_is_marked_with_the_next_write_and_at_shutdown(tmp_path):
     async with Simulator(tmp_path / "bot.db", frozenset({ORGANISER.id}), clock=Clock(DAY1_MORNING)) as sim:
         read = sim.updates.text(ASHA, "/progress")
         await sim.send(read)
-        assert read["update_id"] not in await handled.since(sim.db.conn, DAY1_MORNING)  # no round trip of its own
+        assert read["update_id"] not in await sim.query(inbox.handled_since, DAY1_MORNING)  # no round trip of its own
         write = sim.updates.text(ORGANISER, UNITY_RUN)
         await sim.send(write)
-        assert {read["update_id"], write["update_id"]} <= await handled.since(sim.db.conn, DAY1_MORNING)
+        assert {read["update_id"], write["update_id"]} <= await sim.query(inbox.handled_since, DAY1_MORNING)
         last_read = sim.updates.text(RAVI, "/progress")
         await sim.send(last_read)
     async with Simulator(tmp_path / "bot.db", frozenset({ORGANISER.id}), clock=Clock(DAY1_MORNING)) as again:
@@ -171,9 +265,9 @@ async def test_a_read_is_marked_with_the_next_write_and_at_shutdown(tmp_path):
 
 
 async def test_reads_are_marked_a_hundred_at_a_time(sim):
-    reads = [sim.updates.text(ASHA, "/progress") for _ in range(dedup.UNWRITTEN_MAX)]
+    reads = [sim.updates.text(ASHA, "/progress") for _ in range(exactly_once.UNWRITTEN_MAX)]
     for read in reads[:-1]:
         await sim.send(read)
-    assert await handled.since(sim.db.conn, DAY1_MORNING) == set()
+    assert await sim.query(inbox.handled_since, DAY1_MORNING) == set()
     await sim.send(reads[-1])
-    assert await handled.since(sim.db.conn, DAY1_MORNING) == {read["update_id"] for read in reads}
+    assert await sim.query(inbox.handled_since, DAY1_MORNING) == {read["update_id"] for read in reads}

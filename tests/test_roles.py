@@ -16,11 +16,12 @@ ORGANISER_COMMANDS = [
 
 
 async def snapshot(sim):
-    conn = sim.db.conn
-    run = await runs.current(conn)
-    async with conn.execute("SELECT COUNT(*) FROM invites") as cur:
-        (invite_count,) = await cur.fetchone()
-    return run, await runners.totals(conn, run.id), invite_count
+    def read(conn):
+        run = runs.current(conn)
+        (invite_count,) = conn.execute("SELECT COUNT(*) FROM invites").fetchone()
+        return run, runners.totals(conn, run.id), invite_count
+
+    return await sim.db.read(read)
 
 
 @pytest.mark.parametrize("command", ORGANISER_COMMANDS)
@@ -44,7 +45,7 @@ async def test_organiser_refusal_in_a_group(unity):
     fans = group_chat(-1001234567890, "Unity Run fans")
     calls = await unity.send(unity.updates.text(ASHA, "/endrun@UnityRunBot", fans))
     assert [(c.chat_id, c.text) for c in calls] == [(fans["id"], "Sorry, only the run's organisers can do that.")]
-    assert (await runs.current(unity.db.conn)).ended_at is None
+    assert (await unity.query(runs.current)).ended_at is None
 
 
 async def test_help_lists_the_commands_of_each_role(unity):
@@ -65,5 +66,5 @@ async def test_start_explains_the_bot_and_the_current_run(unity):
 async def test_invite_tokens_are_one_time_and_stored(unity):
     reply = await unity.say(ORGANISER, "/invite lead")
     token = reply.rsplit("start=", 1)[1]
-    found = await invites.get(unity.db.conn, token)
+    found = await unity.query(invites.get, token)
     assert (found.role, found.used_by) == ("lead", None)

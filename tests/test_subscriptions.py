@@ -14,7 +14,7 @@ FAMILY = group_chat(-4012345, "Family", kind="group")
 
 
 async def subscription(sim, chat_id):
-    return await subscriptions.get(sim.db.conn, chat_id)
+    return await sim.query(subscriptions.get, chat_id)
 
 
 async def test_an_admin_subscribes_a_group_at_the_default_time_in_the_runs_zone(unity):
@@ -132,7 +132,7 @@ async def test_a_user_who_blocks_the_bot_stops_following(unity):
 
     await unity.send(unity.updates.my_membership(RAVI.private_chat(), RAVI, "member", "kicked"))
 
-    assert not await followers.is_following(unity.db.conn, RAVI.id)
+    assert not await unity.query(followers.is_following, RAVI.id)
     assert await subscription(unity, RAVI.id) is None
 
 
@@ -151,28 +151,27 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscription(unity):
 async def test_follow_and_unfollow_in_a_private_chat(unity):
     assert "You will get a short message here for each runner update" in await unity.say(ASHA, "/follow")
     assert "You follow the runners already" in await unity.say(ASHA, "/follow")
-    assert await followers.is_following(unity.db.conn, ASHA.id)
+    assert await unity.query(followers.is_following, ASHA.id)
 
     assert "No more update messages" in await unity.say(ASHA, "/unfollow")
     assert "You were not following" in await unity.say(ASHA, "/unfollow")
-    assert not await followers.is_following(unity.db.conn, ASHA.id)
+    assert not await unity.query(followers.is_following, ASHA.id)
 
 
 async def test_follow_in_a_group_says_to_write_privately(unity):
     reply = await unity.say(ASHA, "/follow", FANS)
 
     assert reply == "Send /follow to me in a private chat (@UnityRunBot): the messages come to you there."
-    assert not await followers.is_following(unity.db.conn, ASHA.id)
+    assert not await unity.query(followers.is_following, ASHA.id)
 
 
 async def tables(db: Database) -> set[str]:
-    async with db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
-        return {row[0] for row in await cur.fetchall()}
+    rows = await db.read(lambda conn: conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall())
+    return {row[0] for row in rows}
 
 
 async def version(db: Database) -> int:
-    async with db.conn.execute("PRAGMA user_version") as cur:
-        return (await cur.fetchone())[0]
+    return await db.read(lambda conn: conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 async def test_migration_0003_applies_after_0001_with_or_without_a_0002(tmp_path, monkeypatch):

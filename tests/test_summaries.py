@@ -9,7 +9,7 @@ import pytest
 from telegram.ext import AIORateLimiter
 
 from bot import delivery, render
-from bot.jobs import ANNOUNCE, SUMMARIES
+from bot.jobs import SUMMARIES
 from bot.services import summaries
 from bot.simulator import Clock, Simulator, error, group_chat
 from storage import deliveries, followers, subscriptions
@@ -207,12 +207,12 @@ async def test_forbidden_ends_the_subscription_and_the_others_still_get_theirs(u
     unity.api.responder = None
 
     assert sorted(c.chat_id for c in sent) == sorted([FANS["id"], FAMILY["id"], RAVI.id])  # each tried once
-    assert await subscriptions.get(unity.db.conn, FANS["id"]) is None
-    assert await subscriptions.get(unity.db.conn, RAVI.id) is None
-    assert not await followers.is_following(unity.db.conn, RAVI.id)
-    assert await subscriptions.get(unity.db.conn, FAMILY["id"]) is not None
+    assert await unity.query(subscriptions.get, FANS["id"]) is None
+    assert await unity.query(subscriptions.get, RAVI.id) is None
+    assert not await unity.query(followers.is_following, RAVI.id)
+    assert await unity.query(subscriptions.get, FAMILY["id"]) is not None
     assert await tick(unity, ist(16, 21, 0)) != []  # the family group goes on
-    assert [d.status for d in await deliveries.of_chat(unity.db.conn, FAMILY["id"])] == ["sent", "sent"]
+    assert [d.status for d in await unity.query(deliveries.of_chat, FAMILY["id"])] == ["sent", "sent"]
 
 
 async def test_no_rights_ends_the_subscription_and_tells_the_admin_privately(unity):
@@ -228,7 +228,7 @@ async def test_no_rights_ends_the_subscription_and_tells_the_admin_privately(uni
 
     assert [c.chat_id for c in sent] == [FANS["id"], ASHA.id]
     assert "no longer send messages in <b>Unity Run fans</b>" in sent[1].text
-    assert await subscriptions.get(unity.db.conn, FANS["id"]) is None
+    assert await unity.query(subscriptions.get, FANS["id"]) is None
 
 
 async def test_a_group_upgraded_while_sending_gets_its_summary_at_the_new_id(unity):
@@ -244,7 +244,7 @@ async def test_a_group_upgraded_while_sending_gets_its_summary_at_the_new_id(uni
     sent = await tick(unity, ist(15, 21, 0))
 
     assert [c.chat_id for c in sent] == [FAMILY["id"], new_id]
-    assert (await subscriptions.get(unity.db.conn, new_id)).subscribed_by == RAVI.id
+    assert (await unity.query(subscriptions.get, new_id)).subscribed_by == RAVI.id
     assert await tick(unity, ist(15, 21, 30)) == []
 
 
@@ -285,7 +285,7 @@ async def test_retry_after_is_waited_out_and_retried(fast):
 
     assert [c.chat_id for c in sent] == [FANS["id"], FANS["id"]]
     assert fast.waits == [7.0]
-    assert [d.status for d in await deliveries.of_chat(fast.db.conn, FANS["id"])] == ["sent"]
+    assert [d.status for d in await fast.query(deliveries.of_chat, FANS["id"])] == ["sent"]
 
 
 async def test_network_errors_are_retried_with_backoff_then_left_for_a_later_pass(fast):
@@ -301,7 +301,7 @@ async def test_network_errors_are_retried_with_backoff_then_left_for_a_later_pas
     assert fast.waits == [1.0, 3.0, 9.0, 1.0, 3.0]
     assert [c.chat_id for c in second] == [FANS["id"]] * 3
     assert third == []
-    assert [(d.status, d.attempts) for d in await deliveries.of_chat(fast.db.conn, FANS["id"])] == [("sent", 2)]
+    assert [(d.status, d.attempts) for d in await fast.query(deliveries.of_chat, FANS["id"])] == [("sent", 2)]
 
 
 async def test_a_message_telegram_rejects_is_not_retried(fast):
@@ -310,8 +310,8 @@ async def test_a_message_telegram_rejects_is_not_retried(fast):
 
     assert len(await tick(fast, ist(15, 21, 0))) == 1
     assert await tick(fast, ist(15, 21, 1)) == []
-    assert [d.status for d in await deliveries.of_chat(fast.db.conn, FANS["id"])] == ["failed"]
-    assert await subscriptions.get(fast.db.conn, FANS["id"]) is not None
+    assert [d.status for d in await fast.query(deliveries.of_chat, FANS["id"])] == ["failed"]
+    assert await fast.query(subscriptions.get, FANS["id"]) is not None
 
 
 async def test_the_last_day_then_one_final_summary_then_none(unity):
@@ -354,19 +354,19 @@ async def test_followers_get_each_new_update_and_milestones_are_announced_once(u
     unity.clock.now = ist(15, 17, 30)
     first = unity.updates.text(MILIND, "/update 24 Day one done")
     await unity.send(first)
-    day1 = await unity.run_jobs(ANNOUNCE)
+    day1 = await unity.deliver()
     await unity.say(ANKITA, "/update 28 16 flyovers!")
-    companion = await unity.run_jobs(ANNOUNCE)
+    companion = await unity.deliver()
     await unity.send(unity.updates.edit(first, text="/update 25 Day one done"))
-    after_edit = await unity.run_jobs(ANNOUNCE)
+    after_edit = await unity.deliver()
 
     unity.clock.now = ist(16, 18, 0)
     await unity.say(MILIND, "/update 90 Past Virar")  # 115 km of 416: past 25%
-    quarter = await unity.run_jobs(ANNOUNCE)
+    quarter = await unity.deliver()
     await unity.say(MILIND, "/undo")
-    after_undo = await unity.run_jobs(ANNOUNCE)
-    await unity.say(MILIND, "/update 90 Past Virar (again)")  # past 25% again: no second announcement
-    again = await unity.run_jobs(ANNOUNCE)
+    after_undo = await unity.deliver()
+    await unity.say(MILIND, "/update 90 Past Virar (again)")  # the undo gave 25% back: passed again, told again
+    again = await unity.deliver()
 
     assert [(c.chat_id, c.text) for c in day1] == [
         (ASHA.id, "🏃 <b>Milind Soman</b>: +24 km (day 1)\nDay one done\nRoute so far: 24 of 416 km · 5.8%")
@@ -378,8 +378,25 @@ async def test_followers_get_each_new_update_and_milestones_are_announced_once(u
     milestone = [c for c in quarter if "A quarter of the way!" in c.text]
     assert sorted(c.chat_id for c in milestone) == sorted([FANS["id"], ASHA.id, MILIND.id])
     assert "passed 25% of its route on day 2: 115 km of 416 km" in milestone[0].text
-    assert [c.chat_id for c in again] == [ASHA.id]
-    assert "quarter" not in again[0].text
+    assert [c.chat_id for c in again[:1]] == [ASHA.id]
+    told_again = [c.chat_id for c in again if "A quarter of the way!" in c.text]
+    assert sorted(told_again) == sorted([FANS["id"], ASHA.id, MILIND.id])
+
+
+async def test_a_typo_undone_before_its_milestone_went_out_takes_it_back_and_the_real_pass_announces_it(unity):
+    await subscribe(unity, FANS)
+    unity.clock.now = ist(15, 17, 30)
+    await unity.say(MILIND, "/update 240 oops")  # meant 24: 240 of 416 km is past 50%
+    await unity.say(MILIND, "/undo")  # before the sender ran: the milestone is taken back unsent
+    await unity.say(MILIND, "/update 24 Day one done")
+    typo = await unity.deliver()
+
+    unity.clock.now = ist(17, 18, 0)
+    await unity.say(MILIND, "/update 90 Past Palghar")  # 114 km: past 25% for real
+    real = await unity.deliver()
+
+    assert [c for c in typo if c.chat_id == FANS["id"]] == []
+    assert [c.text.splitlines()[0] for c in real if c.chat_id == FANS["id"]] == ["🎉 <b>A quarter of the way!</b>"]
 
 
 async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path, monkeypatch):
@@ -395,9 +412,9 @@ async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path,
     activity_reads = []
     real_activity = summaries.day_activity
 
-    async def counting_activity(*args):
+    def counting_activity(*args):
         activity_reads.append(args)
-        return await real_activity(*args)
+        return real_activity(*args)
 
     monkeypatch.setattr(summaries, "day_activity", counting_activity)
     clock = Clock(ist(15, 6, 30))
@@ -407,9 +424,10 @@ async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path,
         await set_up_unity(sim)
         await pledges_day1(sim)
         await post_day1(sim)
-        async with sim.db.transaction() as conn:
+
+        def subscribe_all(conn):
             for n in range(chats):
-                await subscriptions.upsert(
+                subscriptions.upsert(
                     conn,
                     chat_id=-1_000_000_000_000 - n,
                     kind="group",
@@ -421,6 +439,7 @@ async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path,
                     now=clock(),
                 )
 
+        await sim.db.transaction(subscribe_all, changes=())
         sent = [c for c in await tick(sim, ist(15, 21, 0)) if c.chat_id != RAVI.id]  # Ravi: his nudge
         again = await tick(sim, ist(15, 21, 1))
 

@@ -13,7 +13,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import chats, dedup, general, organiser, pledges, runner, supporter
+from bot import exactly_once
+from bot.handlers import chats, general, organiser, pledges, runner, supporter
 
 FIRST, LAST = -1, 99
 NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
@@ -23,7 +24,7 @@ LOG_TEXT = filters.Regex(r"^/log(@\w+)?(\s|$)")
 
 
 def register(app: Application, admin_ids: frozenset[int]) -> None:
-    app.add_handler(TypeHandler(Update, dedup.skip_seen), group=FIRST)
+    app.add_handler(TypeHandler(Update, exactly_once.skip_seen), group=FIRST)
     organisers = filters.User(user_id=admin_ids)
     app.add_handlers(
         [
@@ -60,4 +61,4 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             ChatMemberHandler(chats.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
-    app.add_handler(TypeHandler(Update, dedup.mark_handled), group=LAST)
+    app.add_handler(TypeHandler(Update, exactly_once.mark_handled), group=LAST)

@@ -45,19 +45,14 @@ async def _reply_logged(update: Update, result: pledges.Logged) -> None:
     await update.effective_message.reply_text(render.logged(result), reply_markup=keyboard)
 
 
-async def log_km(update: Update, context: BotContext) -> None:
-    message = update.effective_message
+def _log_message(update: Update) -> pledges.LogMessage:
+    message, user = update.effective_message, update.effective_user
     entry = parse_log(command_text(message))
-    user = update.effective_user
-    result = await pledges.log(
-        context.db,
-        user_id=user.id,
-        first_name=_first_name(user),
-        entry=entry,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        at=message.date,
-    )
+    return pledges.LogMessage(user.id, _first_name(user), entry, message.chat_id, message.message_id)
+
+
+async def log_km(update: Update, context: BotContext) -> None:
+    result = await pledges.log(context.db, _log_message(update), update.effective_message.date)
     await _reply_logged(update, result)
 
 
@@ -66,18 +61,7 @@ async def edit_log(update: Update, context: BotContext) -> None:
     message = update.edited_message
     if not is_command_for(message, "log", context.bot.username):
         return
-    entry = parse_log(command_text(message))
-    user = update.effective_user
-    result = await pledges.record_log_edit(
-        context.db,
-        user_id=user.id,
-        first_name=_first_name(user),
-        entry=entry,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        at=sent_at(message),
-        sent_at=message.date,
-    )
+    result = await pledges.record_log_edit(context.db, _log_message(update), sent_at(message), message.date)
     await _reply_logged(update, result)
 
 

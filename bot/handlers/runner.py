@@ -2,12 +2,12 @@
 
 from telegram import Update
 
-from bot import jobs, render
+from bot import render
 from bot.context import BotContext
 from bot.errors import UserError
 from bot.handlers.common import command_text, is_command_for, reply, sent_at
 from bot.parsing import parse_distance_and_note
-from bot.services import chats, pledges, tracking
+from bot.services import pledges, tracking
 
 USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
 
@@ -16,23 +16,24 @@ def _photo(message) -> str | None:
     return message.photo[-1].file_id if message.photo else None
 
 
+def _message(update: Update, text: str) -> tracking.Message:
+    message = update.effective_message
+    metres, note = parse_distance_and_note(text, USAGE)
+    return tracking.Message(
+        user_id=update.effective_user.id,
+        metres=metres,
+        note=note,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        photo_file_id=message.photo[-1].file_id if message.photo else None,
+    )
+
+
 async def post(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if not is_command_for(message, "update", context.bot.username):
         return
-    metres, note = parse_distance_and_note(command_text(message), USAGE)
-    result = await tracking.post_update(
-        context.db,
-        user_id=update.effective_user.id,
-        metres=metres,
-        note=note,
-        photo_file_id=_photo(message),
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        at=message.date,
-    )
-    # followers and milestones: only a new update announces; the sends run as a job, not holding up the reply
-    jobs.announce(context, await chats.news_of(context.db, result, message.date))
+    result = await tracking.post_update(context.db, _message(update, command_text(message)), message.date)
     await reply(update, render.posted(result))
 
 
@@ -41,33 +42,22 @@ async def edit(update: Update, context: BotContext) -> None:
     message = update.edited_message
     if not is_command_for(message, "update", context.bot.username):
         return
-    metres, note = parse_distance_and_note(command_text(message), USAGE)
-    result = await tracking.record_edit(
-        context.db,
-        user_id=update.effective_user.id,
-        metres=metres,
-        note=note,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-        photo_file_id=_photo(message),
-        at=sent_at(message),
-        sent_at=message.date,
-    )
+    posted = _message(update, command_text(message))
+    result = await tracking.record_edit(context.db, posted, sent_at(message), message.date)
     await reply(update, render.posted(result))
 
 
 async def location(update: Update, context: BotContext) -> None:
     message = update.effective_message
+    where = tracking.PositionMessage(
+        user_id=update.effective_user.id,
+        latitude=message.location.latitude,
+        longitude=message.location.longitude,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+    )
     try:
-        run = await tracking.save_position(
-            context.db,
-            user_id=update.effective_user.id,
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
-            chat_id=message.chat_id,
-            message_id=message.message_id,
-            at=sent_at(message),
-        )
+        run = await tracking.save_position(context.db, where, sent_at(message))
     except UserError:
         if update.edited_message:  # each move of a live location: answer the first share only
             return
@@ -79,4 +69,5 @@ async def location(update: Update, context: BotContext) -> None:
 async def undo(update: Update, context: BotContext) -> None:
     """A runner removes their last update; a supporter who is not a runner, their last /log."""
     result = await pledges.undo_last(context.db, update.effective_user.id, sent_at(update.effective_message))
-    await reply(update, render.undo_reply(result))
+    text = render.log_undone(result) if isinstance(result, pledges.LogUndone) else render.undone(result)
+    await reply(update, text)

@@ -4,13 +4,13 @@ turns them back on."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.services import runs
 from bot.services.chats import LogKey
 from bot.services.pledges import Behind, behind_pace
-from storage import nudges, supporters
+from storage import nudges, runs, supporters
 from storage.db import SUPPORTERS, Database
 from storage.deliveries import NUDGE
 from storage.runs import Run
@@ -34,24 +34,23 @@ class Due:
 
 async def due(db: Database, now: datetime, summary_time: str) -> Due | None:
     """The reminders of the run's local day once its summary time has come, until they are all out.
+    Costs one small read a minute; the pledges are read once, when the time comes."""
+    return await db.read(lambda conn: _due(conn, now, summary_time))
 
-    Costs one indexed read a minute (the run is kept in memory); the pledges are read once, when the
-    time comes."""
-    run = await runs.current(db)
+
+def _due(conn: sqlite3.Connection, now: datetime, summary_time: str) -> Due | None:
+    run = runs.current(conn)
     if run is None:
         return None
     local = now.astimezone(run.tz)
     day = local.date()
-    if f"{local:%H:%M}" < summary_time or not is_nudge_day(run, day):
+    if f"{local:%H:%M}" < summary_time or not is_nudge_day(run, day) or nudges.day_done(conn, run.id, day):
         return None
-    if await nudges.day_done(db.conn, run.id, day):
-        return None
-    return Due(LogKey(NUDGE, run.id, day), run, await behind_pace(db, run, day))
+    return Due(LogKey(NUDGE, run.id, day), run, behind_pace(conn, run, day))
 
 
 async def day_done(db: Database, key: LogKey, now: datetime) -> None:
-    async with db.transaction(changes=()) as conn:
-        await nudges.mark_day_done(conn, key.run_id, key.day, now)
+    await db.transaction(lambda conn: nudges.mark_day_done(conn, key.run_id, key.day, now), changes=())
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,10 @@ class Reminders:
 
 async def set_quiet(db: Database, user_id: int, first_name: str, quiet: bool, at: datetime) -> Reminders:
     """/quiet, /nudge: no pace reminders (or them again), in every run."""
-    async with db.transaction(changes=[SUPPORTERS]) as conn:  # the first name may change on the board
-        await supporters.save(conn, user_id, first_name, at)
-        changed = await supporters.set_quiet(conn, user_id, quiet)
-    return Reminders(quiet, changed, await runs.current(db))
+
+    def work(conn: sqlite3.Connection) -> Reminders:
+        supporters.save(conn, user_id, first_name, at)
+        changed = supporters.set_quiet(conn, user_id, quiet)
+        return Reminders(quiet, changed, runs.current(conn))
+
+    return await db.transaction(work, changes=[SUPPORTERS])  # the first name may change on the board

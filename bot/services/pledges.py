@@ -3,18 +3,17 @@ and the supporters' figures of a day for the daily summary."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-
-import aiosqlite
 
 from bot import pledge_math
 from bot.errors import UserError
 from bot.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.pledge_math import Status
-from bot.services import runs, tracking
+from bot.services import tracking
 from bot.services.runs import require_current, require_open
-from storage import logs, pledges, supporters
+from storage import logs, pledges, runners, supporters
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.logs import Log
 from storage.pledges import BoardEntry, Pledge, Totals
@@ -27,9 +26,9 @@ def _status(run: Run, pledged_m: int | None, logged_m: int, today: date) -> Stat
     return pledge_math.status(pledged_m, logged_m, run.distance_m, today, run.start_date, run.end_date)
 
 
-async def _join(conn: aiosqlite.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> Pledge:
-    await supporters.save(conn, user_id, first_name, at)
-    return await pledges.join(conn, run.id, user_id, at)
+def _join(conn: sqlite3.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> Pledge:
+    supporters.save(conn, user_id, first_name, at)
+    return pledges.join(conn, run.id, user_id, at)
 
 
 @dataclass(frozen=True)
@@ -42,15 +41,18 @@ class Pledged:
 
 async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeChoice, at: datetime) -> Pledged:
     """Pledge a share or a distance of the current run, or change the pledge."""
-    async with db.transaction(changes=[SUPPORTERS]) as conn:
-        run = await require_open(db)
+
+    def work(conn: sqlite3.Connection) -> Pledged:
+        run = require_open(conn)
         today = run.local_date(at)
         if today > run.end_date:
             raise UserError(f"{run.title} was planned to end on {run.end_date:%d %b %Y}: pledges are closed.")
         metres = resolve_pledge(choice, run.distance_m)
-        before = await _join(conn, run, user_id, first_name, at)
-        await pledges.set_pledged(conn, run.id, user_id, metres, at)
+        before = _join(conn, run, user_id, first_name, at)
+        pledges.set_pledged(conn, run.id, user_id, metres, at)
         return Pledged(run, first_name, before.pledged_m, _status(run, metres, before.logged_m, today))
+
+    return await db.transaction(work, changes=[SUPPORTERS])
 
 
 @dataclass(frozen=True)
@@ -73,66 +75,70 @@ def _log_day(run: Run, sent: datetime, yesterday: bool) -> date:
     return day
 
 
-async def _logged(
-    conn: aiosqlite.Connection, run: Run, first_name: str, log: Log, at: datetime, before_m: int | None = None
+def _logged(
+    conn: sqlite3.Connection, run: Run, first_name: str, log: Log, at: datetime, before_m: int | None = None
 ) -> Logged:
     """The supporter's standing after a log changed; congratulates once when the pledge is reached."""
-    after = await pledges.get(conn, run.id, log.user_id)
+    after = pledges.get(conn, run.id, log.user_id)
+    assert after is not None
     congratulate = pledge_math.should_congratulate(after.pledged_m, after.logged_m, after.congratulated_m)
-    if congratulate:
-        await pledges.set_congratulated(conn, run.id, log.user_id, after.pledged_m)
+    if congratulate and after.pledged_m is not None:
+        pledges.set_congratulated(conn, run.id, log.user_id, after.pledged_m)
     status = _status(run, after.pledged_m, after.logged_m, run.local_date(at))
     return Logged(run, first_name, log, status, before_m, congratulate)
 
 
-async def log(
-    db: Database, *, user_id: int, first_name: str, entry: LogEntry, chat_id: int, message_id: int, at: datetime
-) -> Logged:
+@dataclass(frozen=True)
+class LogMessage:
+    """A /log message: who, what, and where it came from."""
+
+    user_id: int
+    first_name: str
+    entry: LogEntry
+    chat_id: int
+    message_id: int
+
+
+async def log(db: Database, message: LogMessage, at: datetime) -> Logged:
     """Record the supporter's own km for today (or yesterday) of the current run, once per message."""
-    async with db.transaction(changes=[SUPPORTERS]) as conn:
-        run = await require_open(db)
-        day = _log_day(run, at, entry.yesterday)
-        await _join(conn, run, user_id, first_name, at)
-        stored = await logs.add(
-            conn,
-            run_id=run.id,
-            user_id=user_id,
-            local_day=day,
-            metres=entry.metres,
-            note=entry.note,
-            chat_id=chat_id,
-            message_id=message_id,
-            at=at,
-        )
-        stored = stored or await logs.by_message(conn, chat_id, message_id)
-        return await _logged(conn, run, first_name, stored, at)
+    return await db.transaction(lambda conn: _log(conn, message, at), changes=[SUPPORTERS])
 
 
-async def record_log_edit(
-    db: Database,
-    *,
-    user_id: int,
-    first_name: str,
-    entry: LogEntry,
-    chat_id: int,
-    message_id: int,
-    at: datetime,
-    sent_at: datetime,
-) -> Logged:
-    """An edited /log corrects the log it made (figure, note, day), or logs it if the first version was refused."""
-    async with db.transaction(changes=[SUPPORTERS]) as conn:
-        earlier = await logs.by_message(conn, chat_id, message_id)
-        if earlier is not None:
-            run = await require_open(db)
-            if earlier.run_id != run.id:
-                raise UserError("That log belongs to an earlier run: it cannot be changed now.")
-            corrected = await logs.correct(
-                conn, earlier.id, _log_day(run, sent_at, entry.yesterday), entry.metres, entry.note, at
-            )
-            return await _logged(conn, run, first_name, corrected, at, before_m=earlier.metres)
-    return await log(
-        db, user_id=user_id, first_name=first_name, entry=entry, chat_id=chat_id, message_id=message_id, at=sent_at
+def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
+    run = require_open(conn)
+    day = _log_day(run, at, m.entry.yesterday)
+    _join(conn, run, m.user_id, m.first_name, at)
+    stored = logs.add(
+        conn,
+        run_id=run.id,
+        user_id=m.user_id,
+        local_day=day,
+        metres=m.entry.metres,
+        note=m.entry.note,
+        chat_id=m.chat_id,
+        message_id=m.message_id,
+        at=at,
     )
+    stored = stored or logs.by_message(conn, m.chat_id, m.message_id)
+    assert stored is not None
+    return _logged(conn, run, m.first_name, stored, at)
+
+
+async def record_log_edit(db: Database, message: LogMessage, at: datetime, sent_at: datetime) -> Logged:
+    """An edited /log corrects the log it made (figure, note, day), or logs it if the first version was refused."""
+    return await db.transaction(lambda conn: _edit_log(conn, message, at, sent_at), changes=[SUPPORTERS])
+
+
+def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: datetime) -> Logged:
+    earlier = logs.by_message(conn, m.chat_id, m.message_id)
+    if earlier is None:
+        return _log(conn, m, sent_at)
+    run = require_open(conn)
+    if earlier.run_id != run.id:
+        raise UserError("That log belongs to an earlier run: it cannot be changed now.")
+    day = _log_day(run, sent_at, m.entry.yesterday)
+    corrected = logs.correct(conn, earlier.id, day, m.entry.metres, m.entry.note, at)
+    return _logged(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
 
 
 @dataclass(frozen=True)
@@ -144,16 +150,22 @@ class LogUndone:
 
 async def undo_last(db: Database, user_id: int, at: datetime) -> tracking.Undone | LogUndone:
     """/undo: a runner's last update; for a supporter who is not a runner, their last log."""
-    if await tracking.runner_of(db, await runs.current(db), user_id):
-        return await tracking.undo_last(db, user_id)
-    async with db.transaction(changes=[SUPPORTERS]) as conn:
-        run = await require_open(db)
-        last = await logs.last_of(conn, run.id, user_id)
-        if last is None:
-            raise UserError("You have no log to undo. Log your own km with /log 5 [note].")
-        await logs.delete(conn, last.id)
-        after = await pledges.get(conn, run.id, user_id)
-        return LogUndone(run, last, _status(run, after.pledged_m, after.logged_m, run.local_date(at)))
+    return await db.transaction(lambda conn: _undo(conn, user_id, at))
+
+
+def _undo(conn: sqlite3.Connection, user_id: int, at: datetime) -> tracking.Undone | LogUndone:
+    run = require_current(conn)
+    runner = runners.get(conn, run.id, user_id)
+    if runner is not None:
+        return tracking.undo_last(conn, run, runner, at)
+    run = require_open(conn)
+    last = logs.last_of(conn, run.id, user_id)
+    if last is None:
+        raise UserError("You have no log to undo. Log your own km with /log 5 [note].")
+    logs.delete(conn, last.id)
+    after = pledges.get(conn, run.id, user_id)
+    assert after is not None
+    return LogUndone(run, last, _status(run, after.pledged_m, after.logged_m, run.local_date(at)))
 
 
 @dataclass(frozen=True)
@@ -166,13 +178,15 @@ class Standing:
 
 
 async def my_pledge(db: Database, user_id: int, first_name: str, at: datetime) -> Standing:
-    conn = db.conn
-    run = await require_current(db)
-    found: Pledge | None = await pledges.get(conn, run.id, user_id)
-    pledged_m, logged_m = (found.pledged_m, found.logged_m) if found else (None, 0)
-    rank = await pledges.rank(conn, run.id, logged_m) if logged_m else None
-    status = _status(run, pledged_m, logged_m, run.local_date(at))
-    return Standing(run, first_name, status, bool(found and found.hidden), rank)
+    def work(conn: sqlite3.Connection) -> Standing:
+        run = require_current(conn)
+        found = pledges.get(conn, run.id, user_id)
+        pledged_m, logged_m = (found.pledged_m, found.logged_m) if found else (None, 0)
+        rank = pledges.rank(conn, run.id, logged_m) if logged_m else None
+        status = _status(run, pledged_m, logged_m, run.local_date(at))
+        return Standing(run, first_name, status, bool(found and found.hidden), rank)
+
+    return await db.read(work)
 
 
 @dataclass(frozen=True)
@@ -193,21 +207,24 @@ class SupportersReport:
 
 
 async def supporters_report(db: Database) -> SupportersReport:
-    run = await require_current(db)
-    return await db.cached(("supporters", run.id), [ROUTE, SUPPORTERS], lambda: _supporters_report(db.conn, run))
+    return await db.cached("supporters", [ROUTE, SUPPORTERS], lambda: db.read(_supporters_report))
 
 
-async def _supporters_report(conn: aiosqlite.Connection, run: Run) -> SupportersReport:
-    board = await pledges.board(conn, run.id, BOARD_SIZE)
+def _supporters_report(conn: sqlite3.Connection) -> SupportersReport:
+    run = require_current(conn)
+    board = pledges.board(conn, run.id, BOARD_SIZE)
     ranks = pledge_math.competition_ranks([entry.logged_m for entry in board])
-    return SupportersReport(run, await pledges.totals(conn, run.id), board, ranks)
+    return SupportersReport(run, pledges.totals(conn, run.id), board, ranks)
 
 
 async def set_hidden(db: Database, user_id: int, first_name: str, hidden: bool, at: datetime) -> None:
     """/hideme, /showme: off (or back on) the /supporters board, in every run; the km still count."""
-    async with db.transaction(changes=[SUPPORTERS]) as conn:
-        await supporters.save(conn, user_id, first_name, at)
-        await supporters.set_hidden(conn, user_id, hidden)
+
+    def work(conn: sqlite3.Connection) -> None:
+        supporters.save(conn, user_id, first_name, at)
+        supporters.set_hidden(conn, user_id, hidden)
+
+    await db.transaction(work, changes=[SUPPORTERS])
 
 
 @dataclass(frozen=True)
@@ -227,15 +244,14 @@ def _day_bounds(run: Run, local_day: date) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-async def day_activity(db: Database, run: Run, local_day: date) -> DayActivity:
+def day_activity(conn: sqlite3.Connection, run: Run, local_day: date) -> DayActivity:
     """The supporters' side of a day, for the daily summary (reads that day's rows and one totals row)."""
-    conn = db.conn
     start, end = _day_bounds(run, local_day)
-    totals = await pledges.totals(conn, run.id)
-    top = await logs.day_top(conn, run.id, local_day)
+    totals = pledges.totals(conn, run.id)
+    top = logs.day_top(conn, run.id, local_day)
     return DayActivity(
-        new_pledges=await pledges.count_pledged_between(conn, run.id, start, end),
-        logged_today_m=await logs.day_total(conn, run.id, local_day),
+        new_pledges=pledges.count_pledged_between(conn, run.id, start, end),
+        logged_today_m=logs.day_total(conn, run.id, local_day),
         supporters=totals.supporters,
         pledged_m=totals.pledged_m,
         logged_m=totals.logged_m,
@@ -254,7 +270,7 @@ class Behind:
     behind_m: int  # below the even pace of the pledge by the end of local_day
 
 
-async def behind_pace(db: Database, run: Run, local_day: date) -> list[Behind]:
+def behind_pace(conn: sqlite3.Connection, run: Run, local_day: date) -> list[Behind]:
     """Pledgers whose logged km are behind the even pace of their pledge by the end of `local_day`,
     the pace running from the day they pledged (or the run's start) to the run's end.
 
@@ -267,7 +283,7 @@ async def behind_pace(db: Database, run: Run, local_day: date) -> list[Behind]:
     total = pledge_math.days_total(run.start_date, run.end_date)
     days_after = max(total - done, 1)
     found = []
-    for row in await pledges.lagging(conn=db.conn, run_id=run.id, days_done=done, days_total=total):
+    for row in pledges.lagging(conn=conn, run_id=run.id, days_done=done, days_total=total):
         behind_m = pledge_math.behind_pledge_pace_m(
             row.pledged_m, row.logged_m, run.local_date(row.pledged_at), local_day, run.start_date, run.end_date
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,26 +21,26 @@ NO_RUN = "There is no run yet. An organiser starts one with /newrun."
 
 async def current(db: Database) -> Run | None:
     """The run created last: it stays current, ended or not, until the next /newrun."""
-    return await db.cached("current run", [ROUTE], lambda: runs.current(db.conn))
+    return await db.cached("current run", [ROUTE], lambda: db.read(runs.current))
 
 
-async def require_current(db: Database) -> Run:
-    run = await current(db)
+def require_current(conn: sqlite3.Connection) -> Run:
+    run = runs.current(conn)
     if run is None:
         raise UserError(NO_RUN)
     return run
 
 
-async def require_open(db: Database) -> Run:
-    run = await require_current(db)
+def require_open(conn: sqlite3.Connection) -> Run:
+    run = require_current(conn)
     if run.ended_at is not None:
         raise UserError(f"{run.title} has ended. An organiser can start a new run with /newrun.")
     return run
 
 
 async def create_run(db: Database, spec: NewRun, default_timezone: str, organiser_id: int, now: datetime) -> Run:
-    async with db.transaction() as conn:
-        return await runs.create(
+    return await db.transaction(
+        lambda conn: runs.create(
             conn,
             title=spec.title,
             start_place=spec.start_place,
@@ -51,6 +52,7 @@ async def create_run(db: Database, spec: NewRun, default_timezone: str, organise
             created_by=organiser_id,
             now=now,
         )
+    )
 
 
 @dataclass(frozen=True)
@@ -59,34 +61,48 @@ class Change:
     after: Run
 
 
+def _changed(conn: sqlite3.Connection, before: Run) -> Change:
+    after = runs.get(conn, before.id)
+    assert after is not None
+    return Change(before, after)
+
+
 async def set_distance(db: Database, distance_m: int) -> Change:
-    async with db.transaction() as conn:
-        before = await require_open(db)
-        await runs.set_distance(conn, before.id, distance_m)
-        return Change(before, await runs.get(conn, before.id))
+    def work(conn: sqlite3.Connection) -> Change:
+        before = require_open(conn)
+        runs.set_distance(conn, before.id, distance_m)
+        return _changed(conn, before)
+
+    return await db.transaction(work)
 
 
 async def set_end_date(db: Database, end_date: date) -> Change:
-    async with db.transaction() as conn:
-        before = await require_open(db)
+    def work(conn: sqlite3.Connection) -> Change:
+        before = require_open(conn)
         if end_date < before.start_date:
             raise UserError(f"The end date cannot be before the start, {before.start_date.isoformat()}.")
-        await runs.set_end_date(conn, before.id, end_date)
-        return Change(before, await runs.get(conn, before.id))
+        runs.set_end_date(conn, before.id, end_date)
+        return _changed(conn, before)
+
+    return await db.transaction(work)
 
 
 async def end_run(db: Database, now: datetime) -> Run:
-    async with db.transaction() as conn:
-        run = await require_open(db)
-        await runs.end(conn, run.id, now)
-        return await runs.get(conn, run.id)
+    def work(conn: sqlite3.Connection) -> Run:
+        run = require_open(conn)
+        runs.end(conn, run.id, now)
+        return _changed(conn, run).after
+
+    return await db.transaction(work)
 
 
 async def invite(db: Database, role: str, organiser_id: int, now: datetime) -> Invite:
-    async with db.transaction() as conn:
-        run = await require_open(db)
+    def work(conn: sqlite3.Connection) -> Invite:
+        run = require_open(conn)
         token = secrets.token_urlsafe(16)
-        return await invites.create(conn, token, run.id, role, organiser_id, now, now + INVITE_TTL)
+        return invites.create(conn, token, run.id, role, organiser_id, now, now + INVITE_TTL)
+
+    return await db.transaction(work)
 
 
 @dataclass(frozen=True)
@@ -97,20 +113,24 @@ class Joined:
 
 async def join(db: Database, token: str, user_id: int, name: str, now: datetime) -> Joined:
     """Use an invite: its user becomes a runner of the invite's run, once."""
-    async with db.transaction() as conn:
-        found = await invites.get(conn, token)
-        if found is None:
-            raise UserError("This invite link is not valid. Ask the organiser for a new one.")
-        run = await runs.get(conn, found.run_id)
-        current = await runs.current(conn)
-        if run is None or current is None or run.id != current.id or run.ended_at is not None:
-            raise UserError("This invite is for a run that is over. Ask the organiser for a new one.")
-        if await runners.get(conn, run.id, user_id):
-            raise UserError(f"You are already a runner of {run.title}. Post with /update 24 [note].")
-        if found.used_by is not None:
-            raise UserError("This invite link was used already. Ask the organiser for a new one.")
-        if found.expires_at <= now:
-            raise UserError("This invite link has expired (they last 7 days). Ask the organiser for a new one.")
-        await invites.use(conn, token, user_id, now)
-        runner = await runners.add(conn, run.id, user_id, name, found.role, now)
-        return Joined(run, runner)
+    return await db.transaction(lambda conn: _join(conn, token, user_id, name, now))
+
+
+def _join(conn: sqlite3.Connection, token: str, user_id: int, name: str, now: datetime) -> Joined:
+    found = invites.get(conn, token)
+    if found is None:
+        raise UserError("This invite link is not valid. Ask the organiser for a new one.")
+    run = runs.get(conn, found.run_id)
+    current = runs.current(conn)
+    if run is None or current is None or run.id != current.id or run.ended_at is not None:
+        raise UserError("This invite is for a run that is over. Ask the organiser for a new one.")
+    if runners.get(conn, run.id, user_id):
+        raise UserError(f"You are already a runner of {run.title}. Post with /update 24 [note].")
+    if found.used_by is not None:
+        raise UserError("This invite link was used already. Ask the organiser for a new one.")
+    if found.expires_at <= now:
+        raise UserError("This invite link has expired (they last 7 days). Ask the organiser for a new one.")
+    invites.use(conn, token, user_id, now)
+    runner = runners.add(conn, run.id, user_id, name, found.role, now)
+    assert runner is not None
+    return Joined(run, runner)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot import stats
-from bot.services import runs
 from bot.services.chats import LogKey
 from bot.services.pledges import DayActivity, day_activity
-from storage import positions, runners, subscriptions, updates
+from storage import positions, runners, runs, subscriptions, updates
 from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
 from storage.positions import Position
@@ -42,8 +40,8 @@ class DaySummary:
     final: bool
 
 
-async def day_summary(conn: aiosqlite.Connection, run: Run, day: date, final: bool = False) -> DaySummary:
-    totals = await runners.totals_until(conn, run.id, day)
+def day_summary(conn: sqlite3.Connection, run: Run, day: date, final: bool = False) -> DaySummary:
+    totals = runners.totals_until(conn, run.id, day)
     progress = stats.progress(
         run.distance_m,
         run.start_date,
@@ -52,8 +50,8 @@ async def day_summary(conn: aiosqlite.Connection, run: Run, day: date, final: bo
         today=day,
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
-    entries = await updates.of_day(conn, run.id, day)
-    return DaySummary(run, day, progress, entries, await positions.latest(conn, run.id), final)
+    entries = updates.of_day(conn, run.id, day)
+    return DaySummary(run, day, progress, entries, positions.latest(conn, run.id), final)
 
 
 @dataclass(frozen=True)
@@ -69,19 +67,21 @@ class Batch:
 async def due(db: Database, now: datetime) -> list[Batch]:
     """The chats whose summary time has come today (their local day, in their zone) and that have not
     had today's summary: grouped by the day summarised, so each text is rendered once.
+    A chat whose time passed while the bot was down is due until its local day ends. One trip."""
+    return await db.read(lambda conn: _due(conn, now))
 
-    A chat whose time passed while the bot was down is due until its local day ends."""
-    conn = db.conn
-    run = await runs.current(db)
+
+def _due(conn: sqlite3.Connection, now: datetime) -> list[Batch]:
+    run = runs.current(conn)
     if run is None:
         return []
     due_chats: dict[tuple[str, date], list[int]] = {}
-    for zone in await subscriptions.zones(conn):
+    for zone in subscriptions.zones(conn):
         local = now.astimezone(ZoneInfo(zone or run.timezone))
         kind = kind_due(run, local.date())
         if kind is None:
             continue
-        chats = await subscriptions.due(
+        chats = subscriptions.due(
             conn, timezone=zone, until=f"{local:%H:%M}", day=local.date(), kind=kind, run_id=run.id
         )
         if chats:
@@ -89,9 +89,9 @@ async def due(db: Database, now: datetime) -> list[Batch]:
     return [
         Batch(
             LogKey(kind, run.id, day),
-            await day_summary(conn, run, day, final=kind == FINAL),
+            day_summary(conn, run, day, final=kind == FINAL),
             chats,
-            await day_activity(db, run, day),
+            day_activity(conn, run, day),
         )
         for (kind, day), chats in sorted(due_chats.items(), key=lambda item: item[0][1])
     ]

@@ -1,15 +1,19 @@
-"""Runners' updates and positions, and the reports supporters read: /progress and /today."""
+"""Runners' updates and positions, and the reports supporters read: /progress and /today.
+
+Each action is one transaction in one trip to the database (see storage/db.py), and the news it makes
+(followers, milestones) is queued in the outbox in that same transaction (bot.services.news).
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot import stats
 from bot.errors import UserError
-from bot.services.runs import require_current, require_open
+from bot.services import news
+from bot.services.runs import current, require_current, require_open
 from storage import positions, runners, updates
 from storage.db import ROUTE, Database
 from storage.positions import Position
@@ -18,8 +22,8 @@ from storage.runs import Run
 from storage.updates import DayEntry, RunnerUpdate
 
 
-async def _require_runner(conn: aiosqlite.Connection, run: Run, user_id: int) -> Runner:
-    runner = await runners.get(conn, run.id, user_id)
+def _require_runner(conn: sqlite3.Connection, run: Run, user_id: int) -> Runner:
+    runner = runners.get(conn, run.id, user_id)
     if runner is None:
         raise UserError(f"Only the runners of {run.title} can post updates. An organiser can invite you.")
     return runner
@@ -47,84 +51,69 @@ class Posted:
     is_new: bool = False  # a new update (not a correction, not a message stored already)
 
 
-async def _runner_total(conn: aiosqlite.Connection, run_id: int, runner_id: int) -> int:
-    return next(t.metres for t in await runners.totals(conn, run_id) if t.runner.id == runner_id)
+@dataclass(frozen=True)
+class Message:
+    """Where a post came from and what it says."""
+
+    user_id: int
+    metres: int
+    note: str | None
+    chat_id: int
+    message_id: int
+    photo_file_id: str | None = None
 
 
-async def post_update(
-    db: Database,
-    *,
-    user_id: int,
-    metres: int,
-    note: str | None,
-    photo_file_id: str | None,
-    chat_id: int,
-    message_id: int,
-    at: datetime,
-) -> Posted:
-    async with db.transaction() as conn:
-        run = await require_open(db)
-        runner = await _require_runner(conn, run, user_id)
-        stored = await updates.add(
-            conn,
-            run_id=run.id,
-            runner_id=runner.id,
-            local_day=_day_of_run(run, at),
-            metres=metres,
-            note=note,
-            photo_file_id=photo_file_id,
-            chat_id=chat_id,
-            message_id=message_id,
-            at=at,
-        )
-        is_new = stored is not None
-        stored = stored or await updates.by_message(conn, chat_id, message_id)
-        return Posted(run, runner, stored, await _runner_total(conn, run.id, runner.id), is_new=is_new)
+def _runner_total(conn: sqlite3.Connection, run_id: int, runner_id: int) -> int:
+    return next(t.metres for t in runners.totals(conn, run_id) if t.runner.id == runner_id)
 
 
-async def correct_update(
-    db: Database, *, user_id: int, metres: int, note: str | None, chat_id: int, message_id: int, at: datetime
-) -> Posted:
-    """An edited /update message replaces its figure and note; never adds a second update."""
-    async with db.transaction() as conn:
-        earlier = await updates.by_message(conn, chat_id, message_id)
-        if earlier is None:
-            raise LookupError("no update came from that message")
-        run = await require_current(db)
-        runner = await _require_runner(conn, run, user_id)
-        await updates.correct(conn, earlier.id, metres, note, at)
-        corrected = await updates.by_message(conn, chat_id, message_id)
-        return Posted(run, runner, corrected, await _runner_total(conn, run.id, runner.id), earlier.metres)
+async def post_update(db: Database, message: Message, at: datetime) -> Posted:
+    """A runner's /update: stored once per message; a new one is announced to followers."""
+    return await db.transaction(lambda conn: _post(conn, message, at))
 
 
-async def record_edit(
-    db: Database,
-    *,
-    user_id: int,
-    metres: int,
-    note: str | None,
-    chat_id: int,
-    message_id: int,
-    photo_file_id: str | None,
-    at: datetime,
-    sent_at: datetime,
-) -> Posted:
-    """An edited /update: corrects the update it made, or posts it if the first version was refused."""
-    try:
-        return await correct_update(
-            db, user_id=user_id, metres=metres, note=note, chat_id=chat_id, message_id=message_id, at=at
-        )
-    except LookupError:
-        return await post_update(
-            db,
-            user_id=user_id,
-            metres=metres,
-            note=note,
-            photo_file_id=photo_file_id,
-            chat_id=chat_id,
-            message_id=message_id,
-            at=sent_at,
-        )
+def _post(conn: sqlite3.Connection, m: Message, at: datetime) -> Posted:
+    run = require_open(conn)
+    runner = _require_runner(conn, run, m.user_id)
+    stored = updates.add(
+        conn,
+        run_id=run.id,
+        runner_id=runner.id,
+        local_day=_day_of_run(run, at),
+        metres=m.metres,
+        note=m.note,
+        photo_file_id=m.photo_file_id,
+        chat_id=m.chat_id,
+        message_id=m.message_id,
+        at=at,
+    )
+    if stored is None:  # this message was stored already: say so again, announce nothing
+        earlier = updates.by_message(conn, m.chat_id, m.message_id)
+        assert earlier is not None
+        return Posted(run, runner, earlier, _runner_total(conn, run.id, runner.id))
+    posted = Posted(run, runner, stored, _runner_total(conn, run.id, runner.id), is_new=True)
+    news.new_update(conn, posted, at)
+    return posted
+
+
+async def record_edit(db: Database, message: Message, at: datetime, sent_at: datetime) -> Posted:
+    """An edited /update: corrects the update it made, or posts it (and announces it) if the first
+    version was refused or has not arrived yet."""
+    return await db.transaction(lambda conn: _edit(conn, message, at, sent_at))
+
+
+def _edit(conn: sqlite3.Connection, m: Message, at: datetime, sent_at: datetime) -> Posted:
+    earlier = updates.by_message(conn, m.chat_id, m.message_id)
+    if earlier is None:
+        return _post(conn, m, sent_at)
+    run = require_open(conn)
+    if earlier.run_id != run.id:
+        raise UserError("That update belongs to an earlier run: it cannot be changed now.")
+    runner = _require_runner(conn, run, m.user_id)
+    corrected = updates.correct(conn, earlier.id, m.metres, m.note, at)
+    posted = Posted(run, runner, corrected, _runner_total(conn, run.id, runner.id), earlier.metres)
+    news.route_changed(conn, posted, news.route_m(conn, run.id), at)
+    return posted
 
 
 @dataclass(frozen=True)
@@ -134,36 +123,47 @@ class Undone:
     runner_total_m: int
 
 
-async def undo_last(db: Database, user_id: int) -> Undone:
-    async with db.transaction() as conn:
-        run = await require_current(db)
-        runner = await _require_runner(conn, run, user_id)
-        last = await updates.last_of_runner(conn, runner.id)
-        if last is None:
-            raise UserError("You have no update to undo.")
-        await updates.delete(conn, last.id)
-        return Undone(run, last, await _runner_total(conn, run.id, runner.id))
+def undo_last(conn: sqlite3.Connection, run: Run, runner: Runner, at: datetime) -> Undone:
+    """Inside /undo's transaction: remove the runner's last update; milestones no longer reached are given back."""
+    if run.ended_at is not None:
+        raise UserError(f"{run.title} has ended: its updates stay as they are.")
+    last = updates.last_of_runner(conn, runner.id)
+    if last is None or last.run_id != run.id:
+        raise UserError("You have no update to undo.")
+    updates.delete(conn, last.id)
+    posted = Posted(run, runner, last, 0)
+    news.route_changed(conn, posted, news.route_m(conn, run.id), at)
+    return Undone(run, last, _runner_total(conn, run.id, runner.id))
 
 
-async def save_position(
-    db: Database, *, user_id: int, latitude: float, longitude: float, chat_id: int, message_id: int, at: datetime
-) -> Run:
-    async with db.transaction() as conn:
-        run = await require_open(db)
-        runner = await runners.get(conn, run.id, user_id)
+@dataclass(frozen=True)
+class PositionMessage:
+    user_id: int
+    latitude: float
+    longitude: float
+    chat_id: int
+    message_id: int
+
+
+async def save_position(db: Database, p: PositionMessage, at: datetime) -> Run:
+    def work(conn: sqlite3.Connection) -> Run:
+        run = require_open(conn)
+        runner = runners.get(conn, run.id, p.user_id)
         if runner is None:
             raise UserError(f"Only the runners of {run.title} share their position here.")
-        await positions.save(
+        positions.save(
             conn,
             run_id=run.id,
             runner_id=runner.id,
-            latitude=latitude,
-            longitude=longitude,
-            chat_id=chat_id,
-            message_id=message_id,
+            latitude=p.latitude,
+            longitude=p.longitude,
+            chat_id=p.chat_id,
+            message_id=p.message_id,
             at=at,
         )
         return run
+
+    return await db.transaction(work, changes=[ROUTE])
 
 
 @dataclass(frozen=True)
@@ -175,14 +175,23 @@ class ProgressReport:
     position: Position | None
 
 
+async def _current_run(db: Database) -> Run:
+    run = await current(db)
+    if run is None:
+        return await db.read(require_current)  # raises the "no run yet" reply
+    return run
+
+
 async def progress_report(db: Database, now: datetime) -> ProgressReport:
-    run = await require_current(db)
+    run = await _current_run(db)
     today = run.local_date(now)
-    return await db.cached(("progress", run.id, today), [ROUTE], lambda: _progress_report(db.conn, run, today))
+    return await db.cached(
+        ("progress", run.id, today), [ROUTE], lambda: db.read(lambda conn: _progress_report(conn, run, today))
+    )
 
 
-async def _progress_report(conn: aiosqlite.Connection, run: Run, today: date) -> ProgressReport:
-    totals = await runners.totals(conn, run.id)
+def _progress_report(conn: sqlite3.Connection, run: Run, today: date) -> ProgressReport:
+    totals = runners.totals(conn, run.id)
     leads = [t for t in totals if t.runner.is_lead]
     progress = stats.progress(
         run.distance_m,
@@ -193,7 +202,7 @@ async def _progress_report(conn: aiosqlite.Connection, run: Run, today: date) ->
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     companions = [t for t in totals if not t.runner.is_lead]
-    return ProgressReport(run, progress, leads, companions, await positions.latest(conn, run.id))
+    return ProgressReport(run, progress, leads, companions, positions.latest(conn, run.id))
 
 
 @dataclass(frozen=True)
@@ -206,16 +215,20 @@ class TodayReport:
 
 
 async def today_report(db: Database, now: datetime) -> TodayReport:
-    run = await require_current(db)
+    run = await _current_run(db)
     today = run.local_date(now)
-    return await db.cached(("today", run.id, today), [ROUTE], lambda: _today_report(db.conn, run, today))
+    return await db.cached(
+        ("today", run.id, today), [ROUTE], lambda: db.read(lambda conn: _today_report(conn, run, today))
+    )
 
 
-async def _today_report(conn: aiosqlite.Connection, run: Run, today: date) -> TodayReport:
-    entries = await updates.of_day(conn, run.id, today)
+def _today_report(conn: sqlite3.Connection, run: Run, today: date) -> TodayReport:
+    entries = updates.of_day(conn, run.id, today)
     day = (today - run.start_date).days + 1
-    return TodayReport(run, today, day, entries, await positions.latest(conn, run.id))
+    return TodayReport(run, today, day, entries, positions.latest(conn, run.id))
 
 
 async def runner_of(db: Database, run: Run | None, user_id: int) -> Runner | None:
-    return await runners.get(db.conn, run.id, user_id) if run else None
+    if run is None:
+        return None
+    return await db.read(lambda conn: runners.get(conn, run.id, user_id))
