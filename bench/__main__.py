@@ -1,4 +1,4 @@
-"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections cost,growth,broadcast,startup]`,
+"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections cost,burst,growth,broadcast,startup]`,
 from the repo root.
 
 Prints a markdown table (a ✓/✗ per target) and writes the figures as JSON. It first measures one
@@ -24,7 +24,7 @@ import aiosqlite
 
 from bench import report, sections
 
-SECTIONS = ("cost", "growth", "broadcast", "startup")
+SECTIONS = ("cost", "burst", "growth", "broadcast", "startup")
 
 
 async def round_trip_us(trips: int = 2000) -> float:

@@ -39,7 +39,7 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict:
             # each pass: the summaries and the day's reminders
             await bot.db.transaction(
                 lambda conn: [conn.execute(f"DELETE FROM {t}") for t in ("deliveries", "nudge_days")]
-            )  # noqa: E501
+            )
             bot.api.reset()
             gc.collect()
             started = time.perf_counter()

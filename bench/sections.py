@@ -23,6 +23,7 @@ from typing import Any
 
 from telegram import Update
 
+from bench import burst as burst_bench
 from bench import mix
 from bench.data import REPO, TODAY, add_subscriptions, cached_db, working_copy
 from bench.fakes import FakeBotServer
@@ -41,13 +42,18 @@ class Options:
     broadcast_sizes: tuple[int, ...] = (10_000, 100_000)
     broadcast_budget: float = 60.0  # seconds of broadcasting per size after which no new repetition starts
     startups: int = 5
+    burst_progress: int = 1000
+    burst_logs: int = 200
+    flood: int = 200
+    bystanders: int = 100
     fresh: bool = False  # regenerate the cached databases
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="runalong-bench-")))
 
     @classmethod
     def quick(cls) -> Options:
         return cls(reps=5, cost_updates=500, growth_updates=300, check_updates=300, growth_sizes=(1_000, 10_000),
-                   broadcast_sizes=(1_000,), startups=1)  # fmt: skip
+                   broadcast_sizes=(1_000,), startups=1, burst_progress=100, burst_logs=20, flood=40,
+                   bystanders=20)  # fmt: skip
 
 
 def _median(values: list[float]) -> float:
@@ -299,3 +305,10 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+async def burst(opts: Options) -> dict[str, Any]:
+    """Many chats at once through the real polling loop, Telegram's limits on, a 50 ms Bot API."""
+    drained = await burst_bench.burst(opts.workdir, opts.burst_progress, opts.burst_logs)
+    flooded = await burst_bench.bystander(opts.workdir, opts.flood, opts.bystanders)
+    return {**drained, **flooded, "all_good": drained["all_good"] and flooded["all_good"]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-ANYONE = (
+Commands = tuple[tuple[str, str], ...]
+
+ANYONE: Commands = (
     ("progress", "Where the run stands: km, pace, projection"),
     ("today", "Today's updates from the runners"),
     ("pledge", "Commit to a share of the run: /pledge (5%), /pledge 10%, /pledge 20 km"),
@@ -19,11 +21,11 @@ ANYONE = (
     ("subscribe", "A daily summary here: /subscribe [HH:MM] [time zone] (group admins, or you in private)"),
     ("unsubscribe", "Stop the daily summary here"),
 )
-RUNNER = (
+RUNNER: Commands = (
     ("update", "Post your km: /update 24 [note], or a photo with that caption; edit it to correct"),
     ("undo", "Remove your last update"),
 )
-ORGANISER = (
+ORGANISER: Commands = (
     ("newrun", "Title | From | To | km | start date | end date [| time zone]"),
     ("setdistance", "Correct the run's distance: /setdistance 416"),
     ("setend", "Move the end date: /setend 2021-08-24"),
@@ -34,7 +36,7 @@ RUNNER_EXTRA = "You can also share your location with me here (a live location i
 
 
 def help_text(is_runner: bool, is_organiser: bool) -> str:
-    sections = [("Everyone", ANYONE)]
+    sections: list[tuple[str, Commands]] = [("Everyone", ANYONE)]
     if is_runner:
         sections.append(("Runners", RUNNER))
     if is_organiser:

@@ -136,10 +136,11 @@ async def deliver(app: Application, messages: Iterable[Outgoing], key: LogKey | 
             if page.claims is not None:
                 await _record(db, page, clock())
         for message, result in page.results:
-            if result.outcome is Outcome.MIGRATED:  # the group became a supergroup: follow it there
-                log.info("Chat %s became %s: its subscription moves there", message.chat_id, result.new_chat_id)
-                await chats.migrate_chat(db, message.chat_id, result.new_chat_id)
-                tally += await deliver(app, [Outgoing(result.new_chat_id, message.text)], key)
+            new_chat_id = result.new_chat_id
+            if result.outcome is Outcome.MIGRATED and new_chat_id is not None:  # a supergroup now: follow it
+                log.info("Chat %s became %s: its subscription moves there", message.chat_id, new_chat_id)
+                await chats.migrate_chat(db, message.chat_id, new_chat_id)
+                tally += await deliver(app, [Outgoing(new_chat_id, message.text)], key)
             else:
                 tally[result.outcome] += 1
     return tally

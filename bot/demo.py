@@ -57,7 +57,7 @@ class Transcript:
         for call in calls:
             if call.method not in ("sendMessage", "sendPhoto"):
                 continue
-            to = self.names.get(call.chat_id, str(call.chat_id))
+            to = self.names.get(call.chat_id or 0, str(call.chat_id))
             photo = "[photo] " if call.method == "sendPhoto" else ""
             body = plain(call.text).replace("\n", "\n        ")
             self.write(f"   🤖 → {to}: {photo}{body}")
@@ -112,7 +112,7 @@ class Story:
 
 
 # (day of August, lead km, lead note, companion km or None, where the runner is at dusk)
-DAYS = [
+DAYS: list[tuple[int, str | None, str | None, str | None, tuple[float, float] | None]] = [
     (
         16,
         "55",
@@ -179,7 +179,7 @@ async def play(sim: Simulator, t: Transcript) -> None:
         number = day - 14
         t.heading(f"{day} Aug 2021 · day {number}")
         await supporters_day(s, day)
-        if lead_km is None:
+        if lead_km is None or where is None:
             s.at(day, 12)
             await s.say(ASHA, "/today")
             if day == 20:

@@ -30,9 +30,12 @@ EVERY = 60  # seconds between passes: a summary goes out within a minute of its 
 
 def schedule(app: Application) -> None:
     """post_init: (re)start the summaries' job. Jobs are not persisted: what is due lives in the database."""
-    for job in app.job_queue.get_jobs_by_name(SUMMARIES):
+    queue = app.job_queue
+    if queue is None:
+        raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
+    for job in queue.get_jobs_by_name(SUMMARIES):
         job.schedule_removal()
-    app.job_queue.run_repeating(
+    queue.run_repeating(
         send_summaries,
         interval=EVERY,
         first=EVERY - time.time() % EVERY + 1,  # just after the next whole minute

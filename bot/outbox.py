@@ -36,7 +36,7 @@ def retry_at(now: datetime, attempts: int) -> datetime:
     return now + min(FIRST_RETRY * 2 ** (attempts - 1), timedelta(hours=1))
 
 
-async def send_due(app: Application) -> Counter[Outcome]:  # type: ignore[type-arg]
+async def send_due(app: Application) -> Counter[Outcome]:
     """Send everything due now, a batch at a time; the outcomes."""
     db: Database = app.bot_data[DB]
     now: datetime = app.bot_data[CLOCK]()
@@ -48,7 +48,7 @@ async def send_due(app: Application) -> Counter[Outcome]:  # type: ignore[type-a
     return tally
 
 
-async def _send(app: Application, db: Database, queued: Queued) -> Sent:  # type: ignore[type-arg]
+async def _send(app: Application, db: Database, queued: Queued) -> Sent:
     try:
         return await delivery.send_and_settle(app.bot, db, Outgoing(queued.chat_id, queued.text))
     except Exception:
@@ -87,7 +87,7 @@ async def recover(db: Database) -> None:
         log.info("%d outbox messages were being sent when the bot stopped: sending them again", released)
 
 
-async def run(app: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+async def run(app: Application, stop: asyncio.Event) -> None:
     """The sender's life: each commit that queues messages wakes it, and it looks every IDLE_WAKE
     seconds for retries come due."""
     db: Database = app.bot_data[DB]

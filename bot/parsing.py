@@ -97,8 +97,10 @@ def resolve_pledge(choice: PledgeChoice, distance_m: int, usage: str = PLEDGE_US
     """The pledge in metres, rounded to the 0.1 km shown, from 0.1 km up to ten times the run."""
     if choice.percent is not None:
         metres = pledge_math.share_metres(distance_m, choice.percent)
-    else:
+    elif choice.metres is not None:
         metres = pledge_math.to_shown(choice.metres)
+    else:
+        raise UserError(f"Write the pledge like: {usage}")
     if metres < pledge_math.MIN_PLEDGE_M:
         raise UserError(f"A pledge is at least 0.1 km. Write it like: {usage}")
     if metres > pledge_math.max_pledge_m(distance_m):
@@ -113,7 +115,7 @@ def parse_log(text: str, usage: str = LOG_USAGE) -> LogEntry:
     """'5 Evening walk' -> 5 km today; '5 yesterday Evening walk' -> 5 km for the day before."""
     metres, note = parse_distance_and_note(text, usage)
     yesterday = bool(note and _YESTERDAY.match(note))
-    if yesterday:
+    if note and yesterday:
         note = _YESTERDAY.sub("", note, count=1).strip() or None
     return LogEntry(metres, yesterday, note)
 

@@ -23,6 +23,7 @@ from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import Application
 
 from bot import exactly_once, outbox
+from bot.app import close_application, setup_application
 from bot.concurrency import ChatOrder
 from bot.context import CLOCK, DB
 
@@ -36,14 +37,14 @@ MAX_IN_HAND = 1000  # updates fetched and not yet handled; polling waits above i
 SHUTDOWN_GRACE = 20.0  # seconds a stop waits for the updates in hand; the rest are handled at the next start
 
 
-async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
+async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
     """`python -m bot run`: the application's whole life, until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
     try:
         async with app:  # initialize ... shutdown
             try:
-                await app.post_init(app)  # opens the database, schedules the jobs
+                await setup_application(app)  # post_init: opens the database, schedules the jobs
                 await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
                 await app.start()  # the job queue
                 sender = asyncio.create_task(outbox.run(app, stop))
@@ -59,7 +60,7 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:  # ty
                     await app.stop()  # waits for running jobs
         log.info("Stopped")
     finally:
-        await app.post_shutdown(app)  # writes the last handled marks, closes the database
+        await close_application(app)  # post_shutdown: writes the last handled marks, closes the database
 
 
 def _stop_on_signals(stop: Callable[[], None]) -> None:
@@ -74,7 +75,7 @@ def _stop_on_signals(stop: Callable[[], None]) -> None:
 class InHand:
     """The updates handed to the processor and not finished: at most MAX_IN_HAND."""
 
-    def __init__(self, app: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: Application) -> None:
         self.app = app
         assert isinstance(app.update_processor, ChatOrder)  # build_application's
         self.processor = app.update_processor
@@ -103,7 +104,7 @@ class InHand:
             await asyncio.wait(late)
 
 
-async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_TIMEOUT) -> None:  # type: ignore[type-arg]
+async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_TIMEOUT) -> None:
     """Fetch, store and hand over updates until `stop` is set; then finish the updates in hand."""
     db, clock = app.bot_data[DB], app.bot_data[CLOCK]
     in_hand = InHand(app)
@@ -152,7 +153,7 @@ async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, T]) -> 
     return None if task.cancelled() else task.result()
 
 
-async def _confirm(app: Application, offset: int) -> None:  # type: ignore[type-arg]
+async def _confirm(app: Application, offset: int) -> None:
     """Tell Telegram that the updates before `offset` arrived (what the Updater does on stop too)."""
     try:
         await app.bot.get_updates(offset=offset, timeout=0, limit=1, allowed_updates=ALL)

@@ -117,7 +117,7 @@ def _distance_lines(p: Progress) -> list[str]:
 
 def _pace_lines(p: Progress) -> list[str]:
     if p.stage is Stage.FINISHED:
-        return [f"Average: {km(p.average_m_per_day)} km a day"]
+        return [f"Average: {km(p.average_m_per_day or 0)} km a day"]
     lines = []
     if p.average_m_per_day:
         lines.append(f"Average so far: {km(p.average_m_per_day)} km a day")
@@ -368,18 +368,18 @@ def follower_update(news: News) -> str:
 MILESTONE_TITLES = {25: "A quarter of the way!", 50: "Halfway!", 75: "Three quarters done!", 100: "The finish!"}
 
 
-def milestone(news: News) -> str:
+def milestone(news: News, reached: int) -> str:
     run = news.posted.run
     day = (news.posted.update.local_day - run.start_date).days + 1
-    if news.milestone == 100:
+    if reached == 100:
         what = f"The full {km(run.distance_m)} km of {escape(run.title)} is covered, on day {day}."
     else:
         what = (
-            f"{escape(run.title)} has passed {news.milestone}% of its route on day {day}: "
+            f"{escape(run.title)} has passed {reached}% of its route on day {day}: "
             f"{km(news.route_m)} km of {km(run.distance_m)} km."
         )
-    icon = "🏁" if news.milestone == 100 else "🎉"
-    return f"{icon} <b>{MILESTONE_TITLES[news.milestone]}</b>\n{what}\n/progress for the details"
+    icon = "🏁" if reached == 100 else "🎉"
+    return f"{icon} <b>{MILESTONE_TITLES[reached]}</b>\n{what}\n/progress for the details"
 
 
 def subscribed(result: Subscribed) -> str:
@@ -451,12 +451,13 @@ def _pledge_pace(s: Status, run: Run) -> str:
         return f"🎉 You have logged {km(s.logged_m)} km: pledge reached!"
     done = f"{km(s.logged_m)} km logged, {km(s.remaining_m)} km to go. " if s.logged_m else ""
     days = f"{s.days_left} day" + ("s" if s.days_left != 1 else "")
-    return f"{done}Do it by {day_text(run.end_date)}: {km(s.needed_per_day_m)} km a day for {days}."
+    return f"{done}Do it by {day_text(run.end_date)}: {km(s.needed_per_day_m or 0)} km a day for {days}."
 
 
 def pledged(result: Pledged) -> str:
     run, s, name = result.run, result.status, escape(result.first_name)
-    what = f"<b>{km(s.pledged_m)} km</b>, {percent(s.share_of_run)} of {escape(run.title)} ({km(run.distance_m)} km)"
+    share = percent(s.share_of_run)
+    what = f"<b>{km(s.pledged_m or 0)} km</b>, {share} of {escape(run.title)} ({km(run.distance_m)} km)"
     if result.before_m is None:
         head = f"🤝 Thank you, {name}! You pledged {what}."
     elif result.before_m == s.pledged_m:
@@ -485,7 +486,7 @@ def logged(result: Logged) -> str:
     lines = [head, _against_pledge(result.status)]
     if result.congratulate:
         lines.append(
-            f"🎉 {escape(result.first_name)}, you reached your pledge of {km(result.status.pledged_m)} km! "
+            f"🎉 {escape(result.first_name)}, you reached your pledge of {km(result.status.pledged_m or 0)} km! "
             "Thank you for going the distance with the run."
         )
     return "\n".join(lines)
@@ -508,16 +509,16 @@ def my_pledge(standing: Standing) -> str:
         lines.append(SUGGEST_PLEDGE)
     else:
         lines += [
-            f"<b>{km(s.logged_m)} of {km(s.pledged_m)} km</b> logged · {percent(s.done)}",
+            f"<b>{km(s.logged_m)} of {km(s.pledged_m or 0)} km</b> logged · {percent(s.done)}",
             bar(s.done),
-            f"Pledged: {km(s.pledged_m)} km, {percent(s.share_of_run)} of the run's {km(run.distance_m)} km",
+            f"Pledged: {km(s.pledged_m or 0)} km, {percent(s.share_of_run)} of the run's {km(run.distance_m)} km",
         ]
         if s.reached:
             lines.append("🎉 Pledge reached! Every km more still counts.")
         elif s.days_left:
             days = f"{s.days_left} day" + ("s" if s.days_left != 1 else "")
             lines.append(
-                f"{km(s.remaining_m)} km left · {days} left · {km(s.needed_per_day_m)} km a day needed "
+                f"{km(s.remaining_m)} km left · {days} left · {km(s.needed_per_day_m or 0)} km a day needed "
                 f"(by {day_text(run.end_date)})"
             )
         else:

@@ -17,11 +17,13 @@ from typing import Any, TypeVar
 
 from apscheduler.triggers.date import DateTrigger
 from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
 from telegram.ext import Application, BaseRateLimiter
 from telegram.request import BaseRequest, RequestData
 
 from bot import outbox
-from bot.app import build_application
+from bot.app import build_application, close_application, setup_application
 from bot.config import Settings
 from bot.context import DB
 from storage.db import Database
@@ -69,7 +71,16 @@ class FakeBotAPI(BaseRequest):
     async def shutdown(self) -> None:
         pass
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any):
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = Call(api_method, params)
@@ -94,11 +105,11 @@ class FakeBotAPI(BaseRequest):
         if call.method == "getUpdates":
             return []
         if call.method == "getChatAdministrators":
-            admins = self.admins.get(call.chat_id, [])
+            admins = self.admins.get(call.chat_id or 0, [])
             return [chat_member(p.as_user(), "creator" if i == 0 else "administrator") for i, p in enumerate(admins)]
         if call.method == "getChatMember":
             user_id = int(call.params["user_id"])
-            ids = [p.id for p in self.admins.get(call.chat_id, [])]
+            ids = [p.id for p in self.admins.get(call.chat_id or 0, [])]
             status = "creator" if ids[:1] == [user_id] else "administrator" if user_id in ids else "member"
             return chat_member({"id": user_id, "is_bot": False, "first_name": "Member"}, status)
         if call.method in ("sendMessage", "sendPhoto", "editMessageText"):
@@ -217,7 +228,9 @@ class Updates:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self._wrap(self._message(person, chat, **content))
 
-    def photo(self, person: Person, caption: str, file_id: str = "AgACAgIAAxkBAAIBPhoto", chat: Params | None = None):
+    def photo(
+        self, person: Person, caption: str, file_id: str = "AgACAgIAAxkBAAIBPhoto", chat: Params | None = None
+    ) -> Params:
         content: Params = {
             "photo": [
                 {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}-s", "width": 90, "height": 67},
@@ -229,7 +242,7 @@ class Updates:
             content["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
         return self._wrap(self._message(person, chat, **content))
 
-    def location(self, person: Person, latitude: float, longitude: float, live_period: int | None = None):
+    def location(self, person: Person, latitude: float, longitude: float, live_period: int | None = None) -> Params:
         location: Params = {"latitude": latitude, "longitude": longitude}
         if live_period:
             location["live_period"] = live_period
@@ -254,7 +267,7 @@ class Updates:
         self, person: Person, data: str, chat: Params | None = None, message_id: int = 100_000, text: str = ""
     ) -> Params:
         """The `callback_query` Telegram sends when `person` taps a button with `data` under the bot's message."""
-        message = {
+        message: Params = {
             "message_id": message_id,
             "date": int(self.clock().timestamp()),
             "chat": chat or person.private_chat(),
@@ -315,12 +328,12 @@ class Simulator:
 
     async def __aenter__(self) -> Simulator:
         await self.app.initialize()
-        await self.app.post_init(self.app)
+        await setup_application(self.app)  # post_init
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.shutdown()
-        await self.app.post_shutdown(self.app)
+        await close_application(self.app)  # post_shutdown
 
     async def send(self, payload: Params) -> list[Call]:
         """Process one update; return the Bot API calls it caused."""
@@ -339,7 +352,7 @@ class Simulator:
         The job queue's scheduler does not run in the simulator: a test runs jobs when it wants, at the
         simulated time. One-off jobs are gone once run; a repeating job makes one pass."""
         before = len(self.api.calls)
-        for job in self.app.job_queue.jobs():
+        for job in self.app.job_queue.jobs() if self.app.job_queue else ():
             if name is None or job.name == name:
                 if isinstance(job.job.trigger, DateTrigger):
                     job.schedule_removal()

@@ -9,3 +9,8 @@ def to_text(moment: datetime) -> str:
 
 def from_text(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def moment(text: str) -> datetime:
+    """A time read from a NOT NULL column."""
+    return datetime.fromisoformat(text)

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -169,7 +170,7 @@ class Database:
         for number, sql in migrations():
             if number > version:
                 log.info("Applying migration %04d", number)
-                await self.transaction(lambda conn, n=number, s=sql: _apply(conn, n, s))
+                await self.transaction(partial(_apply, number=number, sql=sql))
 
 
 def _configure(conn: sqlite3.Connection, wal: bool) -> None:
@@ -203,7 +204,7 @@ def _in_read(conn: sqlite3.Connection, work: Work[T]) -> T:
         conn.execute("COMMIT")
 
 
-def _apply(conn: sqlite3.Connection, number: int, sql: str) -> None:
+def _apply(conn: sqlite3.Connection, *, number: int, sql: str) -> None:
     for statement in split_statements(sql):
         conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {number:d}")

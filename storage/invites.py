@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_text, to_text
+from storage.clock import moment, to_text
 from storage.sql import fetch_one
 
 
@@ -39,7 +39,7 @@ def get(conn: sqlite3.Connection, token: str) -> Invite | None:
     row = fetch_one(conn, "SELECT * FROM invites WHERE token = ?", (token,))
     if row is None:
         return None
-    return Invite(row["token"], row["run_id"], row["role"], from_text(row["expires_at"]), row["used_by"])
+    return Invite(row["token"], row["run_id"], row["role"], moment(row["expires_at"]), row["used_by"])
 
 
 def use(conn: sqlite3.Connection, token: str, user_id: int, now: datetime) -> bool:

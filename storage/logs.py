@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from storage.clock import to_text
-from storage.sql import fetch_one
+from storage.sql import fetch_one, fetch_row
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def add(
     at: datetime,
 ) -> Log | None:
     """The stored log, or None when this message was stored already (a re-delivery)."""
-    row = fetch_one(
+    row = fetch_row(
         conn,
         "INSERT INTO logs (run_id, user_id, local_day, metres, note, chat_id, message_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",
@@ -69,7 +69,7 @@ def by_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -> Log |
 
 
 def correct(conn: sqlite3.Connection, log_id: int, local_day: date, metres: int, note: str | None, at: datetime) -> Log:
-    row = fetch_one(
+    row = fetch_row(
         conn,
         "UPDATE logs SET local_day = ?, metres = ?, note = ?, edited_at = ? WHERE id = ? RETURNING *",
         (local_day.isoformat(), metres, note, to_text(at), log_id),
@@ -90,7 +90,7 @@ def delete(conn: sqlite3.Connection, log_id: int) -> None:
 
 def day_total(conn: sqlite3.Connection, run_id: int, local_day: date) -> int:
     """Km logged for that local day by everyone (reads that day's logs only)."""
-    (value,) = fetch_one(
+    (value,) = fetch_row(
         conn,
         "SELECT COALESCE(SUM(metres), 0) FROM logs WHERE run_id = ? AND local_day = ?",
         (run_id, local_day.isoformat()),

@@ -9,8 +9,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_text, to_text
-from storage.sql import fetch_all, fetch_one
+from storage.clock import moment, to_text
+from storage.sql import fetch_all, fetch_one, fetch_row
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def get(conn: sqlite3.Connection, run_id: int, user_id: int) -> Pledge | None:
 
 def join(conn: sqlite3.Connection, run_id: int, user_id: int, now: datetime) -> Pledge:
     """Make sure the supporter (saved already) has a row in this run, pledged or not; return it."""
-    row = fetch_one(
+    row = fetch_row(
         conn,
         "INSERT INTO pledges (run_id, user_id, hidden, created_at, updated_at)"
         " SELECT ?, user_id, hidden, ?, ? FROM supporters WHERE user_id = ?"
@@ -91,7 +91,7 @@ def rank(conn: sqlite3.Connection, run_id: int, logged_m: int) -> int:
 
     A count down the board's index: it reads the entries ahead only, never the whole run.
     """
-    (value,) = fetch_one(
+    (value,) = fetch_row(
         conn, "SELECT COUNT(*) + 1 FROM pledges WHERE run_id = ? AND hidden = 0 AND logged_m > ?", (run_id, logged_m)
     )
     return value
@@ -110,7 +110,7 @@ def board(conn: sqlite3.Connection, run_id: int, limit: int = 10) -> list[BoardE
 
 def count_pledged_between(conn: sqlite3.Connection, run_id: int, start: datetime, end: datetime) -> int:
     """How many supporters made their (first) pledge in [start, end)."""
-    (value,) = fetch_one(
+    (value,) = fetch_row(
         conn,
         "SELECT COUNT(*) FROM pledges WHERE run_id = ? AND pledged_at >= ? AND pledged_at < ?",
         (run_id, to_text(start), to_text(end)),
@@ -133,4 +133,4 @@ def lagging(conn: sqlite3.Connection, run_id: int, days_done: int, days_total: i
         " ORDER BY p.pledged_m * ? - p.logged_m * ? DESC, p.id",
         (run_id, days_total, days_done, days_done, days_total),
     )
-    return [Lagging(row[0], row[1], row[2], row[3], from_text(row[4])) for row in rows]
+    return [Lagging(row[0], row[1], row[2], row[3], moment(row[4])) for row in rows]

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.clock import from_text, to_text
+from storage.clock import moment, to_text
 from storage.sql import fetch_one
 
 
@@ -47,4 +47,4 @@ def latest(conn: sqlite3.Connection, run_id: int) -> Position | None:
         " WHERE p.run_id = ? ORDER BY p.at DESC, p.id DESC LIMIT 1",
         (run_id,),
     )
-    return Position(row["name"], row["latitude"], row["longitude"], from_text(row["at"])) if row else None
+    return Position(row["name"], row["latitude"], row["longitude"], moment(row["at"])) if row else None

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from storage.clock import from_text, to_text
-from storage.sql import fetch_one
+from storage.sql import fetch_one, fetch_row
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def create(
     created_by: int,
     now: datetime,
 ) -> Run:
-    row = fetch_one(
+    row = fetch_row(
         conn,
         "INSERT INTO runs (title, start_place, end_place, distance_m, start_date, end_date, timezone,"
         " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",

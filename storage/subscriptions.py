@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from storage.clock import to_text
-from storage.sql import fetch_all, fetch_one
+from storage.sql import fetch_all, fetch_one, fetch_row
 
 GROUP, PRIVATE = "group", "private"
 
@@ -48,7 +48,7 @@ def upsert(
     now: datetime,
 ) -> Subscription:
     """Subscribe the chat, or change its time and zone (it keeps its first day)."""
-    row = fetch_one(
+    row = fetch_row(
         conn,
         "INSERT INTO subscriptions (chat_id, kind, title, local_time, timezone, starts_on, subscribed_by,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"

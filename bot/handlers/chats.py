@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from telegram import Bot, ChatMember, ChatMemberUpdated, Update
+from telegram import Bot, ChatMember, ChatMemberRestricted, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import render
 from bot.context import BotContext
 from bot.errors import UserError
-from bot.handlers.common import command_text, reply, sent_at
+from bot.handlers.common import chat_of, command_text, message_of, person_of, reply, sent_at
 from bot.parsing import parse_subscription
 from bot.services import chats, runs
 from storage.subscriptions import GROUP, PRIVATE
@@ -44,7 +44,7 @@ class AdminCache:
 
 async def _require_admin(update: Update, context: BotContext, action: str) -> None:
     """In a group, only its administrators may; in a private chat, anyone may for themselves."""
-    chat, message = update.effective_chat, update.effective_message
+    chat, message = chat_of(update), message_of(update)
     if chat.type == ChatType.PRIVATE:
         return
     if message.sender_chat and message.sender_chat.id == chat.id:
@@ -61,14 +61,14 @@ async def _require_admin(update: Update, context: BotContext, action: str) -> No
 
 def _subscriber_id(update: Update) -> int | None:
     """Who to tell if the subscription has to end: not an anonymous administrator."""
-    message = update.effective_message
-    return None if message.sender_chat else update.effective_user.id
+    user = update.effective_user
+    return None if message_of(update).sender_chat or user is None else user.id
 
 
 async def subscribe(update: Update, context: BotContext) -> None:
     await _require_admin(update, context, "subscribe it to the daily summary or change its time")
-    local_time, zone = parse_subscription(command_text(update.effective_message), SUBSCRIBE_USAGE)
-    chat = update.effective_chat
+    message, chat = message_of(update), chat_of(update)
+    local_time, zone = parse_subscription(command_text(message), SUBSCRIBE_USAGE)
     result = await chats.subscribe(
         context.db,
         chat_id=chat.id,
@@ -78,41 +78,43 @@ async def subscribe(update: Update, context: BotContext) -> None:
         timezone=zone,
         user_id=_subscriber_id(update),
         default_timezone=context.settings.default_timezone,
-        now=sent_at(update.effective_message),
+        now=sent_at(message),
     )
     await reply(update, render.subscribed(result))
 
 
 async def unsubscribe(update: Update, context: BotContext) -> None:
     await _require_admin(update, context, "stop its daily summary")
-    await reply(update, render.unsubscribed(await chats.unsubscribe(context.db, update.effective_chat.id)))
+    await reply(update, render.unsubscribed(await chats.unsubscribe(context.db, chat_of(update).id)))
 
 
 def _require_private(update: Update, command: str, bot_username: str) -> None:
-    if update.effective_chat.type != ChatType.PRIVATE:
+    if chat_of(update).type != ChatType.PRIVATE:
         raise UserError(f"Send {command} to me in a private chat (@{bot_username}): the messages come to you there.")
 
 
 async def follow(update: Update, context: BotContext) -> None:
     _require_private(update, "/follow", context.bot.username)
-    new = await chats.follow(context.db, update.effective_user.id, sent_at(update.effective_message))
+    new = await chats.follow(context.db, person_of(update).id, sent_at(message_of(update)))
     await reply(update, render.followed(new))
 
 
 async def unfollow(update: Update, context: BotContext) -> None:
     _require_private(update, "/unfollow", context.bot.username)
-    await reply(update, render.unfollowed(await chats.unfollow(context.db, update.effective_user.id)))
+    await reply(update, render.unfollowed(await chats.unfollow(context.db, person_of(update).id)))
 
 
 def _is_in(member: ChatMember) -> bool:
     return member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER) or (
-        member.status == ChatMember.RESTRICTED and member.is_member
+        isinstance(member, ChatMemberRestricted) and member.is_member
     )
 
 
 async def membership(update: Update, context: BotContext) -> None:
     """The bot's own membership changed: added to a group (say hello), or removed, banned, blocked."""
-    change: ChatMemberUpdated = update.my_chat_member
+    change = update.my_chat_member
+    if change is None:
+        return
     was_in, is_in = _is_in(change.old_chat_member), _is_in(change.new_chat_member)
     chat = change.chat
     if was_in and not is_in:
@@ -129,10 +131,12 @@ async def membership(update: Update, context: BotContext) -> None:
 
 async def migrated(update: Update, context: BotContext) -> None:
     """A group became a supergroup: Telegram says so in the old chat (migrate_to) and the new (migrate_from)."""
-    message = update.effective_message
+    message = message_of(update)
     if message.migrate_to_chat_id:
         old, new = message.chat_id, message.migrate_to_chat_id
-    else:
+    elif message.migrate_from_chat_id:
         old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
     if await chats.migrate_chat(context.db, old, new):
         log.info("Chat %s became %s: its subscription moved", old, new)

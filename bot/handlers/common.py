@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import Chat, Message, Update, User
 
 from bot import render
+from bot.errors import UserError
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{1,64}))?(?:\s+|$)")
 
@@ -34,10 +35,39 @@ def is_command_for(message: Message, name: str, bot_username: str) -> bool:
     )
 
 
-def display_name(user) -> str:
+def display_name(user: User) -> str:
     return " ".join(filter(None, (user.first_name, user.last_name)))[:64] or "Runner"
 
 
 async def reply(update: Update, text: str) -> None:
     for part in render.split(text):
-        await update.effective_message.reply_text(part)
+        await message_of(update).reply_text(part)
+
+
+def message_of(update: Update) -> Message:
+    """The message of a message update (the handlers' filters let no other through)."""
+    message = update.effective_message
+    if message is None:
+        raise TypeError(f"update {update.update_id} has no message")
+    return message
+
+
+def chat_of(update: Update) -> Chat:
+    chat = update.effective_chat
+    if chat is None:
+        raise TypeError(f"update {update.update_id} has no chat")
+    return chat
+
+
+ANONYMOUS_ADMIN, CHANNEL_BOT = 1087968824, 136817688  # Telegram's placeholder senders
+
+
+def person_of(update: Update) -> User:
+    """Who wrote, when what they do must be theirs (run, pledge, log, follow): not a chat writing
+    as itself (an anonymous group admin, a channel), whose placeholder sender is shared by all."""
+    message, user = update.effective_message, update.effective_user
+    if (message is not None and message.sender_chat is not None) or user is None:
+        raise UserError("Please write as yourself, not on behalf of a group or a channel, to do that.")
+    if user.is_bot or user.id in (ANONYMOUS_ADMIN, CHANNEL_BOT):
+        raise UserError("Please write as yourself to do that.")
+    return user

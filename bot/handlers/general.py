@@ -5,14 +5,14 @@ from telegram import Update
 from bot import render
 from bot.commands import help_text
 from bot.context import BotContext
-from bot.handlers.common import display_name, reply, sent_at
+from bot.handlers.common import display_name, message_of, person_of, reply, sent_at
 from bot.services import runs, tracking
 
 
 async def start(update: Update, context: BotContext) -> None:
     if context.args:
-        user = update.effective_user
-        joined = await runs.join(context.db, context.args[0], user.id, display_name(user), sent_at(update.message))
+        user = person_of(update)
+        joined = await runs.join(context.db, context.args[0], user.id, display_name(user), sent_at(message_of(update)))
         await reply(update, render.joined(joined))
         return
     await help_(update, context, welcome=True)

@@ -5,7 +5,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 
 from bot import render
 from bot.context import BotContext
-from bot.handlers.common import command_text, is_command_for, reply, sent_at
+from bot.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
 from bot.parsing import parse_log, parse_pledge
 from bot.services import nudges, pledges
 
@@ -20,9 +20,8 @@ def _first_name(user: User) -> str:
 
 
 async def pledge(update: Update, context: BotContext) -> None:
-    message = update.effective_message
+    message, user = message_of(update), person_of(update)
     choice = parse_pledge(command_text(message))
-    user = update.effective_user
     result = await pledges.pledge(
         context.db, user_id=user.id, first_name=_first_name(user), choice=choice, at=sent_at(message)
     )
@@ -32,33 +31,37 @@ async def pledge(update: Update, context: BotContext) -> None:
 async def choose(update: Update, context: BotContext) -> None:
     """A tap on 5% / 10% / 25%: what /pledge with that share does, replied in the chat."""
     query = update.callback_query
+    if query is None:
+        return
     await query.answer()
-    choice = parse_pledge(query.data.removeprefix(CHOICE_DATA.format("")))
+    choice = parse_pledge((query.data or "").removeprefix(CHOICE_DATA.format("")))
+    user = query.from_user
     result = await pledges.pledge(
-        context.db, user_id=query.from_user.id, first_name=_first_name(query.from_user), choice=choice, at=context.now()
+        context.db, user_id=user.id, first_name=_first_name(user), choice=choice, at=context.now()
     )
-    await context.bot.send_message(update.effective_chat.id, render.pledged(result))
+    chat = update.effective_chat
+    await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))
 
 
 async def _reply_logged(update: Update, result: pledges.Logged) -> None:
     keyboard = KEYBOARD if result.status.pledged_m is None else None
-    await update.effective_message.reply_text(render.logged(result), reply_markup=keyboard)
+    await message_of(update).reply_text(render.logged(result), reply_markup=keyboard)
 
 
 def _log_message(update: Update) -> pledges.LogMessage:
-    message, user = update.effective_message, update.effective_user
+    message, user = message_of(update), person_of(update)
     entry = parse_log(command_text(message))
     return pledges.LogMessage(user.id, _first_name(user), entry, message.chat_id, message.message_id)
 
 
 async def log_km(update: Update, context: BotContext) -> None:
-    result = await pledges.log(context.db, _log_message(update), update.effective_message.date)
+    result = await pledges.log(context.db, _log_message(update), message_of(update).date)
     await _reply_logged(update, result)
 
 
 async def edit_log(update: Update, context: BotContext) -> None:
     """An edited /log message corrects the log it made."""
-    message = update.edited_message
+    message = message_of(update)
     if not is_command_for(message, "log", context.bot.username):
         return
     result = await pledges.record_log_edit(context.db, _log_message(update), sent_at(message), message.date)
@@ -66,10 +69,10 @@ async def edit_log(update: Update, context: BotContext) -> None:
 
 
 async def my_pledge(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    standing = await pledges.my_pledge(context.db, user.id, _first_name(user), sent_at(update.effective_message))
+    message, user = message_of(update), person_of(update)
+    standing = await pledges.my_pledge(context.db, user.id, _first_name(user), sent_at(message))
     keyboard = KEYBOARD if standing.status.pledged_m is None else None
-    await update.effective_message.reply_text(render.my_pledge(standing), reply_markup=keyboard)
+    await message.reply_text(render.my_pledge(standing), reply_markup=keyboard)
 
 
 async def supporters(update: Update, context: BotContext) -> None:
@@ -85,8 +88,8 @@ async def show(update: Update, context: BotContext) -> None:
 
 
 async def _set_hidden(update: Update, context: BotContext, hidden: bool) -> None:
-    user = update.effective_user
-    await pledges.set_hidden(context.db, user.id, _first_name(user), hidden, sent_at(update.effective_message))
+    user = person_of(update)
+    await pledges.set_hidden(context.db, user.id, _first_name(user), hidden, sent_at(message_of(update)))
     await reply(update, render.hidden(hidden))
 
 
@@ -99,6 +102,6 @@ async def nudge(update: Update, context: BotContext) -> None:
 
 
 async def _set_quiet(update: Update, context: BotContext, quiet: bool) -> None:
-    user = update.effective_user
-    result = await nudges.set_quiet(context.db, user.id, _first_name(user), quiet, sent_at(update.effective_message))
+    user = person_of(update)
+    result = await nudges.set_quiet(context.db, user.id, _first_name(user), quiet, sent_at(message_of(update)))
     await reply(update, render.reminders(result, context.settings.summary_time))

@@ -5,22 +5,18 @@ from telegram import Update
 from bot import render
 from bot.context import BotContext
 from bot.errors import UserError
-from bot.handlers.common import command_text, is_command_for, reply, sent_at
+from bot.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
 from bot.parsing import parse_distance_and_note
 from bot.services import pledges, tracking
 
 USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
 
 
-def _photo(message) -> str | None:
-    return message.photo[-1].file_id if message.photo else None
-
-
-def _message(update: Update, text: str) -> tracking.Message:
-    message = update.effective_message
-    metres, note = parse_distance_and_note(text, USAGE)
+def _post_of(update: Update) -> tracking.Message:
+    message = message_of(update)
+    metres, note = parse_distance_and_note(command_text(message), USAGE)
     return tracking.Message(
-        user_id=update.effective_user.id,
+        user_id=person_of(update).id,
         metres=metres,
         note=note,
         chat_id=message.chat_id,
@@ -30,27 +26,25 @@ def _message(update: Update, text: str) -> tracking.Message:
 
 
 async def post(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if not is_command_for(message, "update", context.bot.username):
-        return
-    result = await tracking.post_update(context.db, _message(update, command_text(message)), message.date)
-    await reply(update, render.posted(result))
+    message = message_of(update)
+    if is_command_for(message, "update", context.bot.username):
+        await reply(update, render.posted(await tracking.post_update(context.db, _post_of(update), message.date)))
 
 
 async def edit(update: Update, context: BotContext) -> None:
     """An edited /update message corrects the update it made."""
-    message = update.edited_message
-    if not is_command_for(message, "update", context.bot.username):
-        return
-    posted = _message(update, command_text(message))
-    result = await tracking.record_edit(context.db, posted, sent_at(message), message.date)
-    await reply(update, render.posted(result))
+    message = message_of(update)
+    if is_command_for(message, "update", context.bot.username):
+        result = await tracking.record_edit(context.db, _post_of(update), sent_at(message), message.date)
+        await reply(update, render.posted(result))
 
 
 async def location(update: Update, context: BotContext) -> None:
-    message = update.effective_message
+    message = message_of(update)
+    if message.location is None:
+        return
     where = tracking.PositionMessage(
-        user_id=update.effective_user.id,
+        user_id=person_of(update).id,
         latitude=message.location.latitude,
         longitude=message.location.longitude,
         chat_id=message.chat_id,
@@ -63,11 +57,11 @@ async def location(update: Update, context: BotContext) -> None:
             return
         raise
     if update.message:
-        await reply(update, render.position_saved(run, live="live_period" in message.location.to_dict()))
+        await reply(update, render.position_saved(run, live=message.location.live_period is not None))
 
 
 async def undo(update: Update, context: BotContext) -> None:
     """A runner removes their last update; a supporter who is not a runner, their last /log."""
-    result = await pledges.undo_last(context.db, update.effective_user.id, sent_at(update.effective_message))
+    result = await pledges.undo_last(context.db, person_of(update).id, sent_at(message_of(update)))
     text = render.log_undone(result) if isinstance(result, pledges.LogUndone) else render.undone(result)
     await reply(update, text)

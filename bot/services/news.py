@@ -27,7 +27,6 @@ class News:
 
     posted: Posted
     route_m: int  # the lead runners' km, all updates
-    milestone: int | None = None  # the highest percent first reached by this update
 
 
 def route_m(conn: sqlite3.Connection, run_id: int) -> int:
@@ -59,5 +58,5 @@ def route_changed(conn: sqlite3.Connection, posted: Posted, route: int, now: dat
     reached = milestones.reach(conn, run.id, milestones_within(route, run.distance_m), posted.update.local_day, now)
     if reached:
         top = max(reached)
-        text = render.milestone(News(posted, route, top))
+        text = render.milestone(News(posted, route), top)
         outbox.to_everyone(conn, outbox.MILESTONE, text, now, topic=_topic(run, top))

@@ -288,6 +288,6 @@ def behind_pace(conn: sqlite3.Connection, run: Run, local_day: date) -> list[Beh
             row.pledged_m, row.logged_m, run.local_date(row.pledged_at), local_day, run.start_date, run.end_date
         )
         if behind_m:
-            needed = pledge_math.per_day(row.pledged_m - row.logged_m, days_after)
+            needed = pledge_math.per_day(row.pledged_m - row.logged_m, days_after) or 0  # days_after >= 1
             found.append(Behind(row.user_id, row.first_name, row.pledged_m, row.logged_m, needed, behind_m))
     return sorted(found, key=lambda b: -b.behind_m)
