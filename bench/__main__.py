@@ -17,6 +17,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +39,9 @@ async def round_trip_us(trips: int = 2000) -> float:
     return statistics.median(times) * 1e6
 
 
-async def run(names: list[str], opts: sections.Options, progress=None) -> dict[str, Any]:
+async def run(
+    names: list[str], opts: sections.Options, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Run the sections in-process; the results by section name (and how long each took)."""
     results: dict[str, Any] = {}
     for name in names:
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(opts.workdir, ignore_errors=True)
     found = report.targets(results)
-    document = {
+    document: dict[str, Any] = {
         "meta": {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "quick": args.quick,

@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.data import SUMMARY_AT
 from bench.fakes import prefix_of
@@ -30,8 +31,11 @@ def proc_status_mb(field: str) -> float:
     return 0.0
 
 
-async def measure(database: str, chats: int, reps: int, budget: float) -> dict:
-    rates, sent, summaries, spent = [], [], [], 0.0
+async def measure(database: str, chats: int, reps: int, budget: float) -> dict[str, Any]:
+    rates: list[float] = []
+    sent: list[int] = []
+    summaries: list[int] = []
+    spent = 0.0
     async with BotHarness(database, Clock(SUMMARY_AT), record=False) as bot:
         gc.collect()
         rss_before = proc_status_mb("VmRSS")
@@ -40,14 +44,14 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict:
             await bot.db.transaction(
                 lambda conn: [conn.execute(f"DELETE FROM {t}") for t in ("deliveries", "nudge_days")]
             )
-            bot.api.reset()
+            bot.bench_api.reset()
             gc.collect()
             started = time.perf_counter()
             await bot.run_jobs(SUMMARIES)
             elapsed = time.perf_counter() - started
             spent += elapsed
-            sent.append(bot.api.methods["sendMessage"])
-            summaries.append(bot.api.prefixes[SUMMARY])
+            sent.append(bot.bench_api.methods["sendMessage"])
+            summaries.append(bot.bench_api.prefixes[SUMMARY])
             rates.append(sent[-1] / elapsed)
     return {
         "rates": rates,

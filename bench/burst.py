@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
 from telegram.ext import AIORateLimiter
 from telegram.request import RequestData
 
@@ -53,15 +55,22 @@ class SlowTelegram(FakeBotAPI):
         self.arrived.set()
 
     async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
-    ) -> tuple[int, bytes]:  # type: ignore[override]
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         if api_method == "getUpdates":
             return 200, json.dumps({"ok": True, "result": await self._updates(params)}).encode()
         await asyncio.sleep(LATENCY)
         if api_method in ("sendMessage", "sendPhoto"):
-            chat_id = int(params["chat_id"])
+            chat_id = int(str(params["chat_id"]))
             self.replies[chat_id] += 1
             self.reply_times.append((chat_id, time.monotonic()))
             self.replied.set()
@@ -175,7 +184,7 @@ async def bystander(folder: Path, flood_n: int = 200, private_n: int = 100) -> d
         arrivals = [(0.0, flood)] + [(0.05, [sim.updates.text(p, "/progress")]) for p in people]
         api.arrival_log = {}
         await _poll_until(sim, api, arrivals, lambda: all(api.replies[p.id] for p in people))
-        first_reply = {}
+        first_reply: dict[int, float] = {}
         for chat_id, at in api.reply_times:
             first_reply.setdefault(chat_id, at)
         waits = [first_reply[p.id] - api.arrival_log[p.id] for p in people]

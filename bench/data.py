@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,7 +86,7 @@ async def make_run(path: Path) -> None:
         await bot.db.transaction(lambda conn: conn.execute("DELETE FROM inbox"))
 
 
-async def _expect(reply, marker: str) -> str:
+async def _expect(reply: Awaitable[str], marker: str) -> str:
     text = await reply
     if marker not in text:
         raise RuntimeError(f"setting up the run: expected {marker!r} in the reply, got {text!r}")

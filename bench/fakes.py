@@ -13,9 +13,11 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
 from telegram.request import RequestData
 
-from bot.simulator import FakeBotAPI
+from bot.simulator import Call, FakeBotAPI
 
 SENDS = ("sendMessage", "sendPhoto")
 PREFIX = 12  # characters of a sent text that `prefixes` counts by
@@ -36,19 +38,27 @@ class BenchBotAPI(FakeBotAPI):
         self.sent_log: list[tuple[str, int | None, str]] = []
         self.prefixes: Counter[str] = Counter()
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any):
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         self.methods[api_method] += 1
-        params = request_data.parameters if request_data else {}
+        params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         if api_method in SENDS:
-            text = params.get("text") or params.get("caption") or ""
+            text = str(params.get("text") or params.get("caption") or "")
             if self.record:
                 chat_id = params.get("chat_id")
                 self.sent_log.append((api_method, int(chat_id) if chat_id is not None else None, text))
             else:
                 self.prefixes[text[:PREFIX]] += 1
-        call = _Call(api_method, params)
-        return 200, json.dumps({"ok": True, "result": self._result(call)}).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(Call(api_method, params))}).encode()
 
     def sends(self) -> int:
         return sum(self.methods[m] for m in SENDS)
@@ -57,21 +67,6 @@ class BenchBotAPI(FakeBotAPI):
         self.methods.clear()
         self.sent_log.clear()
         self.prefixes.clear()
-
-
-class _Call:
-    """What FakeBotAPI._result reads of a call, without copying the parameters."""
-
-    __slots__ = ("method", "params")
-
-    def __init__(self, method: str, params: dict[str, Any]) -> None:
-        self.method = method
-        self.params = params
-
-    @property
-    def chat_id(self) -> int | None:
-        value = self.params.get("chat_id")
-        return int(value) if value is not None else None
 
 
 class FakeBotServer:
@@ -120,7 +115,7 @@ class FakeBotServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def reset(self) -> None:
         self.first_get_updates = None

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
 
 from bench.fakes import BenchBotAPI
-from bot.simulator import FAKE_TOKEN, Clock, Person, Simulator
+from bot.simulator import FAKE_TOKEN, Clock, Params, Person, Simulator
 
 ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
 MILIND = Person(2001, "Milind", "Soman", "milindrunning")
@@ -29,16 +29,13 @@ class BotHarness(Simulator):
     def __init__(self, database: str | Path, clock: Clock, record: bool = True) -> None:
         api = BenchBotAPI(record=record, clock=clock)
         super().__init__(database, frozenset({ORGANISER.id}), clock=clock, rate_limiter=unlimited(), api=api)
-        self.api: BenchBotAPI = api
+        self.bench_api = api
 
-    async def say(self, person: Person, text: str, date: int | None = None) -> str:
-        """Send a text message (dated `date`, epoch seconds, if given); the bot's replies, joined."""
-        payload = self.updates.text(person, text)
-        if date is not None:
-            payload["message"]["date"] = date
-        before = len(self.api.sent_log)
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
-        return "\n".join(text for _, _, text in self.api.sent_log[before:])
+    async def say(self, person: Person, text: str, chat: Params | None = None) -> str:
+        """Send a text message; the bot's replies, joined."""
+        before = len(self.bench_api.sent_log)
+        await self.app.process_update(Update.de_json(self.updates.text(person, text, chat), self.app.bot))
+        return "\n".join(text for _, _, text in self.bench_api.sent_log[before:])
 
 
 class BareHarness:
@@ -58,4 +55,5 @@ class BareHarness:
 
 
 async def _floor_reply(update: Update, context: object) -> None:
-    await update.effective_message.reply_text(FLOOR_TEXT)
+    if update.effective_message:
+        await update.effective_message.reply_text(FLOOR_TEXT)

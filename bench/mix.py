@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +93,12 @@ class Checked:
         }
 
 
-async def play_checked(process: Callable, sent_log: list, items: list[tuple[str, Any]], expect=None) -> Checked:
+async def play_checked(
+    process: Callable[[Any], Awaitable[Any]],
+    sent_log: list[tuple[str, int | None, str]],
+    items: list[tuple[str, Any]],
+    expect: re.Pattern[str] | None = None,
+) -> Checked:
     """Play each update, read the replies it caused, check them against the command's EXPECTED (or `expect`)."""
     checked = Checked(Counter(), Counter(), Counter(), {})
     for command, update in items:

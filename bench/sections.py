@@ -10,18 +10,20 @@ import gc
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 
 from bench import burst as burst_bench
 from bench import mix
@@ -60,14 +62,16 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def _de_json(items: list[mix.Item], bot) -> list[tuple[str, Update]]:
+def _de_json(items: list[mix.Item], bot: Bot) -> list[tuple[str, Update]]:
     return [(item.command, Update.de_json(copy.deepcopy(item.payload), bot)) for item in items]
 
 
-async def _timed(process, updates: list[tuple[str, Update]]) -> tuple[float, Counter[str]]:
+async def _timed(
+    process: Callable[[Update], Awaitable[Any]], updates: list[tuple[str, Update]]
+) -> tuple[float, dict[str, float]]:
     """Play the updates one after the other; the total seconds and the seconds spent on each command."""
     gc.collect()
-    spent: Counter[str] = Counter()
+    spent: dict[str, float] = defaultdict(float)
     clock = time.perf_counter
     started = clock()
     for command, update in updates:
@@ -77,7 +81,11 @@ async def _timed(process, updates: list[tuple[str, Update]]) -> tuple[float, Cou
     return clock() - started, spent
 
 
-def _good_replies(sent_log: list, updates: list[tuple[str, Update]], pattern=None) -> int:
+def _good_replies(
+    sent_log: list[tuple[str, int | None, str]],
+    updates: list[tuple[str, Update]],
+    pattern: re.Pattern[str] | None = None,
+) -> int:
     """After a timed pass: the replies (one sendMessage per update, in order) that were the real answer."""
     texts = [text for method, _, text in sent_log if method == "sendMessage"]
     if len(texts) != len(updates):
@@ -105,7 +113,7 @@ async def cost(opts: Options) -> dict[str, Any]:
     async with BotHarness(database, clock) as bot, BareHarness(clock) as bare:
         keep = await _last_update_id(bot)
         items = mix.build(opts.check_updates, opts.cost_supporters, bot.updates, rng)
-        bot_check = await mix.play_checked(bot.app.process_update, bot.api.sent_log, _de_json(items, bot.app.bot))
+        bot_check = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, _de_json(items, bot.app.bot))
         floor_check = await mix.play_checked(
             bare.app.process_update, bare.api.sent_log, _de_json(items, bare.app.bot), expect=mix.FLOOR
         )
@@ -114,7 +122,7 @@ async def cost(opts: Options) -> dict[str, Any]:
         for rep in range(opts.reps):
             items = mix.build(n, opts.cost_supporters, bot.updates, rng)
             bot_updates, bare_updates = _de_json(items, bot.app.bot), _de_json(items, bare.app.bot)
-            bot.api.reset()
+            bot.bench_api.reset()
             bare.api.reset()
             if rep % 2:
                 bot_total, spent = await _timed(bot.app.process_update, bot_updates)
@@ -123,7 +131,7 @@ async def cost(opts: Options) -> dict[str, Any]:
                 bare_total, _ = await _timed(bare.app.process_update, bare_updates)
                 bot_total, spent = await _timed(bot.app.process_update, bot_updates)
             floor_good = _good_replies(bare.api.sent_log, bare_updates, mix.FLOOR)
-            good.append((_good_replies(bot.api.sent_log, bot_updates), floor_good))
+            good.append((_good_replies(bot.bench_api.sent_log, bot_updates), floor_good))
             bot_s.append(bot_total)
             bare_s.append(bare_total)
             ratios.append(bot_total / bare_total)
@@ -165,7 +173,7 @@ async def growth(opts: Options) -> dict[str, Any]:
             rngs[size] = random.Random(60)  # the same commands, in the same order, at every size
             keep[size] = await _last_update_id(bot)
             items = _de_json(mix.build(opts.check_updates, size, bot.updates, rngs[size]), bot.app.bot)
-            checks[size] = await mix.play_checked(bot.app.process_update, bot.api.sent_log, items)
+            checks[size] = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)
             await _forget_runner_updates(bot, keep[size])
         per_command: dict[int, list[dict[str, float]]] = {size: [] for size in made}
         totals: dict[int, list[float]] = {size: [] for size in made}
@@ -175,9 +183,9 @@ async def growth(opts: Options) -> dict[str, Any]:
             for size in order[rep % len(order) :] + order[: rep % len(order)]:
                 bot = bots[size]
                 updates = _de_json(mix.build(n, size, bot.updates, rngs[size]), bot.app.bot)
-                bot.api.reset()
+                bot.bench_api.reset()
                 total, spent = await _timed(bot.app.process_update, updates)
-                good[size].append(_good_replies(bot.api.sent_log, updates))
+                good[size].append(_good_replies(bot.bench_api.sent_log, updates))
                 counts = Counter(c for c, _ in updates)
                 per_command[size].append({c: spent[c] / counts[c] * 1e6 for c in counts})
                 totals[size].append(total)
@@ -271,7 +279,7 @@ def startup(opts: Options) -> dict[str, Any]:
                 # cwd: the empty folder, so a developer's .env is not read
                 process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=folder, env=env, stdout=log, stderr=log)
                 try:
-                    if server.got_updates.wait(timeout=60):
+                    if server.got_updates.wait(timeout=60) and server.first_get_updates is not None:
                         seconds.append(server.first_get_updates - started)
                         time.sleep(1.0)  # idle: long polling, nothing to do
                         rss.append(_rss_mb(process.pid))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from apscheduler.triggers.date import DateTrigger
 from telegram import Update
@@ -326,7 +326,7 @@ class Simulator:
             self.settings, request=self.api, clock=self.clock, rate_limiter=rate_limiter
         )
 
-    async def __aenter__(self) -> Simulator:
+    async def __aenter__(self) -> Self:
         await self.app.initialize()
         await setup_application(self.app)  # post_init
         return self
