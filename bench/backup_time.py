@@ -36,7 +36,7 @@ async def writer(db: Path, stop: asyncio.Event) -> int:
     async with aiosqlite.connect(db, isolation_level=None) as conn:
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA busy_timeout = 5000")
-        (run_id,) = await (await conn.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1")).fetchone()
+        [(run_id,)] = await conn.execute_fetchall("SELECT id FROM runs ORDER BY id DESC LIMIT 1")
         while not stop.is_set():
             await conn.execute("BEGIN IMMEDIATE")
             await conn.execute(

@@ -69,7 +69,9 @@ def settings_problems(values: Mapping[str, str]) -> tuple[Settings, list[str], f
 
     load_settings stops at the first wrong variable; here each one found is set aside (its default,
     or a placeholder token) and the rest are read again, so every wrong variable gets its line."""
-    values, problems, broken = dict(values), [], set()
+    values = dict(values)
+    problems: list[str] = []
+    broken: set[str] = set()
     while True:
         try:
             return parse_settings(values), problems, frozenset(broken)
@@ -114,6 +116,9 @@ def _database_findings(path: str, found: Survey) -> None:
         else:
             found.facts.append(f"database: none yet at {db}; the bot creates it at its first start")
         return
+    if not os.access(db, os.R_OK):
+        found.problems.append(f"database: {db} is not readable by this user (run check as the bot's user)")
+        return
     restore_hint = "restore a backup: python -m bot restore PATH"
     try:
         info = inspect(db, thorough=False)
@@ -137,8 +142,12 @@ def _database_findings(path: str, found: Survey) -> None:
         )
     if not os.access(db, os.W_OK):
         found.problems.append(f"database: {db} is not writable by this user (run check as the bot's user)")
-    pid = holder(db)
-    found.facts.append("bot: not running" if pid is None else f"bot: running (pid {pid or 'unknown'})")
+    try:
+        pid = holder(db)
+    except OSError as exc:  # the lock file of another user
+        found.facts.append(f"bot: unknown whether it runs ({exc.strerror}: {exc.filename})")
+    else:
+        found.facts.append("bot: not running" if pid is None else f"bot: running (pid {pid or 'unknown'})")
 
 
 async def _telegram_findings(settings: Settings, request: BaseRequest | None, found: Survey) -> None:
@@ -193,14 +202,13 @@ def restore(backup_path: str | Path, db_path: str | Path, now: datetime | None =
         raise RestoreRefused(f"{source} is the database itself")
     try:
         with InstanceLock(db):
-            verify_backup(source)
+            try:
+                verify_backup(source)
+            except BackupError as exc:
+                raise RestoreRefused(str(exc)) from exc
             return replace_database(source, db, now)
     except AlreadyRunning as exc:
         raise RestoreRefused(f"{exc}; stop it first (systemctl stop runalong-bot)") from None
-    except RestoreRefused:
-        raise
-    except BackupError as exc:
-        raise RestoreRefused(str(exc)) from exc
 
 
 def backup_target(path: Path, now: datetime) -> Path:
@@ -251,7 +259,7 @@ def restore_command(source: Path, environ: Mapping[str, str] | None = None) -> i
     except RestoreRefused as exc:
         print(f"Restore refused: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # the file swap failed (disk full?): the database replaced is kept, if it was reached
+    except (BackupError, OSError) as exc:  # the copy or the swap failed (disk full?)
         print(f"Restore failed: {exc}", file=sys.stderr)
         return 1
     info = inspect(db_path, thorough=False)

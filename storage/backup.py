@@ -187,6 +187,7 @@ def verify_backup(path: str | Path) -> DatabaseInfo:
 
 def replace_database(backup_path: str | Path, db_path: str | Path, now: datetime | None = None) -> Path | None:
     """Put a copy of the backup in place of the database; return where the replaced database was kept.
+    Raises BackupError (or OSError) when the copy fails; the database is then untouched.
 
     The caller makes sure no process uses the database (bot.instance_lock). The database replaced is
     kept as `bot.db.before-restore-<time>.bak` (with its `-wal`, which holds its latest transactions),
@@ -194,7 +195,12 @@ def replace_database(backup_path: str | Path, db_path: str | Path, now: datetime
     db = Path(db_path)
     incoming = db.with_name(f".{db.name}.restoring-{os.getpid()}")
     try:
-        shutil.copyfile(backup_path, incoming)
+        # Through SQLite, not a byte copy: a backup that is a WAL database with its -wal comes whole.
+        try:
+            with _connect_read_only(backup_path) as source, contextlib.closing(sqlite3.connect(incoming)) as copy:
+                source.backup(copy)
+        except sqlite3.Error as exc:
+            raise BackupError(f"could not copy {backup_path} beside {db}: {exc}") from exc
         _fsync(incoming)
         kept = None
         if db.exists():
@@ -210,7 +216,8 @@ def replace_database(backup_path: str | Path, db_path: str | Path, now: datetime
         os.replace(incoming, db)
         _fsync_dir(db.parent)
     finally:
-        incoming.unlink(missing_ok=True)
+        for leftover in (incoming, Path(f"{incoming}-journal")):
+            leftover.unlink(missing_ok=True)
     return kept
 
 

@@ -1,6 +1,7 @@
 """Backups, restores and `check`: what keeps the supporters' pledges safe on a real server."""
 
 import asyncio
+import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,6 +175,21 @@ async def test_restore_brings_back_the_backup_and_keeps_the_database_it_replaced
     assert read(kept, "SELECT user_id FROM pledges WHERE user_id = 3002") == [(3002,)]
 
 
+async def test_restore_after_a_crash_replays_nothing_of_the_old_wal_and_keeps_it(live_and_backup, tmp_path):
+    live, copy = live_and_backup
+    crashed = tmp_path / "crashed" / "bot.db"
+    crashed.parent.mkdir()
+    async with Simulator(live, clock=Clock(DAY1_MORNING)) as sim:
+        assert "Logged" in await say_again(sim, RAVI, "/log 7", offset=3_000_000)
+        # kill -9 now: the database file and its -wal, the last transactions still only in the -wal
+        shutil.copyfile(live, crashed)
+        shutil.copyfile(f"{live}-wal", f"{crashed}-wal")
+    kept = restore(copy, crashed, now=NOW)
+    assert read(crashed, "PRAGMA integrity_check") == [("ok",)]
+    assert read(crashed, "SELECT COUNT(*) FROM pledges WHERE user_id = 3002") == [(0,)]
+    assert read(kept, "SELECT logged_m FROM pledges WHERE user_id = 3002") == [(7000,)]
+
+
 async def test_restore_refuses_while_the_bot_is_running(live_and_backup):
     live, copy = live_and_backup
     before = read(live, "SELECT * FROM pledges")
@@ -250,10 +266,13 @@ def test_backup_command_keeps_the_newest_backups_in_a_folder(live_and_backup, ca
 # --- the copy before a migration -------------------------------------------------------------------
 
 
-async def test_a_database_with_data_is_copied_before_migrating(live_and_backup):
+async def test_a_database_with_data_is_copied_before_migrating(live_and_backup, caplog):
     live, _ = live_and_backup
     copy = backup_before_migrating(live, [5, 6], now=NOW)
     assert copy == live.with_name("bot.db.before-0005-20261130T1200Z.bak")
+    assert [r.getMessage() for r in caplog.records if r.name == "storage.backup"] == [
+        f"Backed up the database to {copy} before applying migration 0005"
+    ]
     assert read(copy, "SELECT COUNT(*) FROM pledges") == read(live, "SELECT COUNT(*) FROM pledges")
     assert read(copy, "PRAGMA integrity_check") == [("ok",)]
     assert backup_before_migrating(live, [5], now=NOW) == live.with_name("bot.db.before-0005-20261130T1200Z-1.bak")
