@@ -53,15 +53,19 @@ class InstanceLock:
         if self.path is None or fcntl is None or self._fd is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd, writable = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644), True
+        except PermissionError:  # a lock file left by root (a restore run as root): flock needs no write access
+            fd, writable = os.open(self.path, os.O_RDONLY), False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pid = _read_pid(fd)
             os.close(fd)
             raise AlreadyRunning(self.path, pid) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        if writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
         return self
 

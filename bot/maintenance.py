@@ -23,7 +23,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import BaseRequest
 
 from bot.config import ConfigError, Settings, parse_settings
-from bot.instance_lock import AlreadyRunning, InstanceLock, holder
+from bot.instance_lock import AlreadyRunning, InstanceLock, holder, lock_path
 from storage.backup import (
     BackupError,
     BackupReport,
@@ -206,9 +206,22 @@ def restore(backup_path: str | Path, db_path: str | Path, now: datetime | None =
                 verify_backup(source)
             except BackupError as exc:
                 raise RestoreRefused(str(exc)) from exc
-            return replace_database(source, db, now)
+            kept = replace_database(source, db, now)
+            _give_to_owner_of(db.parent, [db, lock_path(db)])
+            return kept
     except AlreadyRunning as exc:
         raise RestoreRefused(f"{exc}; stop it first (systemctl stop runalong-bot)") from None
+
+
+def _give_to_owner_of(folder: Path, files: list[Path]) -> None:
+    """Run as root (sudo python -m bot restore), the restored files would be root's and the bot, running as
+    its own user, could not write them: they go to the owner of the database's folder."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    owner = folder.stat()
+    for file in files:
+        if file.exists():
+            os.chown(file, owner.st_uid, owner.st_gid)
 
 
 def backup_target(path: Path, now: datetime) -> Path:

@@ -1,6 +1,7 @@
 """Backups, restores and `check`: what keeps the supporters' pledges safe on a real server."""
 
 import asyncio
+import os
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -188,6 +189,16 @@ async def test_restore_after_a_crash_replays_nothing_of_the_old_wal_and_keeps_it
     assert read(crashed, "PRAGMA integrity_check") == [("ok",)]
     assert read(crashed, "SELECT COUNT(*) FROM pledges WHERE user_id = 3002") == [(0,)]
     assert read(kept, "SELECT logged_m FROM pledges WHERE user_id = 3002") == [(7000,)]
+
+
+async def test_a_restore_run_as_root_gives_the_database_to_the_bots_user(live_and_backup, monkeypatch):
+    live, copy = live_and_backup
+    chowned = {}
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "chown", lambda path, uid, gid: chowned.update({Path(path).name: (uid, gid)}))
+    restore(copy, live)
+    folder = live.parent.stat()  # /var/lib/runalong-bot, the bot user's
+    assert chowned == {"bot.db": (folder.st_uid, folder.st_gid), "bot.db.lock": (folder.st_uid, folder.st_gid)}
 
 
 async def test_restore_refuses_while_the_bot_is_running(live_and_backup):
