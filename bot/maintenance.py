@@ -173,7 +173,11 @@ async def _telegram_findings(settings: Settings, request: BaseRequest | None, fo
 
 def check_command(environ: Mapping[str, str] | None = None, request: BaseRequest | None = None) -> int:
     """`python -m bot check`: facts on stdout, one line per problem on stderr; 0 or 2."""
-    settings, problems, broken = settings_problems(environment(environ))
+    try:
+        settings, problems, broken = settings_problems(environment(environ))
+    except ConfigError as exc:  # a setting whose error does not name it: nothing else can be checked
+        print(f"settings: {exc}", file=sys.stderr)
+        return 2
     if not problems:
         organisers = len(settings.admin_ids)
         print(f"settings: ok ({organisers} organiser(s), database {settings.database_path}, Bot API"
@@ -284,7 +288,11 @@ def restore_command(source: Path, environ: Mapping[str, str] | None = None) -> i
 
 def _database_path(environ: Mapping[str, str] | None) -> str | None:
     """DATABASE_URL's path; backup and restore need no valid token. None (and the line said) if malformed."""
-    settings, problems, broken = settings_problems(environment(environ))
+    try:
+        settings, problems, broken = settings_problems(environment(environ))
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return None
     if DATABASE in broken:
         for line in problems:
             if line.startswith(f"settings: {DATABASE}"):
