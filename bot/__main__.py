@@ -1,4 +1,5 @@
-"""`python -m bot [run]` starts the bot with long polling; `python -m bot demo` plays the Unity Run offline."""
+"""`python -m bot [run]` starts the bot with long polling; `python -m bot demo` plays the Unity Run offline;
+`backup PATH`, `restore PATH` and `check` look after the database and the settings (bot/maintenance.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import polling
+from bot import maintenance, polling
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
@@ -18,16 +19,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "demo":
         return asyncio.run(run_demo(args.db, args.quiet))
+    if args.command == "backup":
+        return maintenance.backup_command(args.path, args.keep)
+    if args.command == "restore":
+        return maintenance.restore_command(args.path)
+    if args.command == "check":
+        return maintenance.check_command()
     return run()
 
 
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    commands = main_parser.add_subparsers(dest="command", metavar="{run,demo}")
+    commands = main_parser.add_subparsers(dest="command", metavar="{run,demo,backup,restore,check}")
     commands.add_parser("run", help="start the bot (the default)")
     demo = commands.add_parser("demo", help="play the whole Unity Run offline: no token, no network")
     demo.add_argument("--db", type=Path, metavar="PATH", help="keep the demo's SQLite database here")
     demo.add_argument("--quiet", action="store_true", help="print only the final summary")
+    backup = commands.add_parser("backup", help="a checked copy of the live database, safe while the bot runs")
+    backup.add_argument("path", type=Path, metavar="PATH", help="a file, or a folder (a file named by the time)")
+    backup.add_argument("--keep", type=int, metavar="N", help="in a folder: keep only the newest N backups")
+    restore = commands.add_parser("restore", help="put a backup in place of the database (the bot stopped)")
+    restore.add_argument("path", type=Path, metavar="PATH", help="a file written by `backup`")
+    commands.add_parser("check", help="check the settings, the database and the token; safe while the bot runs")
     main_parser.set_defaults(command="run")
     return main_parser
 
