@@ -13,6 +13,7 @@ from bot import maintenance, polling
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
+from bot.instance_lock import AlreadyRunning, InstanceLock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +56,16 @@ def run() -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
-    asyncio.run(polling.run(build_application(settings)))
+    try:
+        lock = InstanceLock(settings.database_path).acquire()  # one bot per database: restore checks it too
+    except AlreadyRunning as exc:
+        print(f"Not started: {exc}", file=sys.stderr)
+        return 2
+    try:
+        # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
+        asyncio.run(polling.run(build_application(settings)))
+    finally:
+        lock.release()
     return 0
 
 

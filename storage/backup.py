@@ -24,7 +24,7 @@ from urllib.request import pathname2url
 
 import aiosqlite
 
-from storage.db import migrations, split_statements
+from storage.schema import migrations, split_statements
 
 log = logging.getLogger(__name__)
 

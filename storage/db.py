@@ -19,14 +19,13 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
-from storage import inbox
+from storage import backup, inbox
+from storage.schema import migrations, split_statements
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
@@ -44,6 +43,10 @@ EVERYTHING = (ROUTE, SUPPORTERS, OUTBOX)
 KEEP_SECONDS = 30.0
 
 Mark = tuple[int, datetime]  # (Telegram update id, handled at)
+
+
+class NewerSchemaError(RuntimeError):
+    """The database was written by a newer version of the bot."""
 
 
 class Marks(Protocol):
@@ -107,7 +110,7 @@ class Database:
             conn.row_factory = sqlite3.Row
             db = cls(conn)
             await on_db_thread(conn, lambda raw: _configure(raw, wal=path != MEMORY))
-            await db.migrate()
+            await db.migrate(path)
         except BaseException:
             await conn.close()
             raise
@@ -164,13 +167,23 @@ class Database:
         for topic in topics:
             self._shared.versions[topic] += 1
 
-    async def migrate(self) -> None:
-        """Apply every numbered migration newer than `PRAGMA user_version`, each atomically."""
-        version = await self.read(lambda conn: conn.execute("PRAGMA user_version").fetchone()[0])
-        for number, sql in migrations():
-            if number > version:
-                log.info("Applying migration %04d", number)
-                await self.transaction(partial(_apply, number=number, sql=sql))
+    async def migrate(self, path: str = MEMORY) -> None:
+        """Apply the numbered migrations newer than `PRAGMA user_version`, all in one transaction, after
+        a copy of a database that holds data is written beside it (storage.backup). A database written
+        by a newer version of the bot is refused: this code does not know its schema."""
+        version: int = await self.read(lambda conn: conn.execute("PRAGMA user_version").fetchone()[0])
+        known = migrations()
+        if known and version > known[-1][0]:
+            raise NewerSchemaError(
+                f"the database {path} has schema version {version}, newer than this bot's {known[-1][0]}: "
+                "it was written by a newer version of the bot. Upgrade the bot, or restore a backup."
+            )
+        pending = [(number, sql) for number, sql in known if number > version]
+        if not pending:
+            return
+        await asyncio.to_thread(backup.backup_before_migrating, path, [number for number, _ in pending])
+        log.info("Applying migrations %s", ", ".join(f"{number:04d}" for number, _ in pending))
+        await self.transaction(lambda conn: _apply(conn, pending))
 
 
 def _configure(conn: sqlite3.Connection, wal: bool) -> None:
@@ -204,33 +217,8 @@ def _in_read(conn: sqlite3.Connection, work: Work[T]) -> T:
         conn.execute("COMMIT")
 
 
-def _apply(conn: sqlite3.Connection, *, number: int, sql: str) -> None:
-    for statement in split_statements(sql):
-        conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = {number:d}")
-
-
-def migrations() -> list[tuple[int, str]]:
-    folder = resources.files("storage") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
-def split_statements(script: str) -> list[str]:
-    """Split a migration into statements (executescript would commit mid-migration)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        if line.lstrip().startswith("--"):
-            continue
-        current += line
-        if sqlite3.complete_statement(current):
-            if current.strip():
-                statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements
+def _apply(conn: sqlite3.Connection, pending: list[tuple[int, str]]) -> None:
+    for number, sql in pending:
+        for statement in split_statements(sql):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number:d}")
