@@ -49,7 +49,11 @@ async def test_the_page_shows_the_run_in_a_real_browser(sample_server: WebServer
         assert position.startswith("📍 Milind Soman as of 18:30 IST, 12 min ago")
 
         # The chart: a bar for each day run so far, and the cumulative line; the map: the track and the dot.
-        assert await page.evaluate("document.querySelectorAll('#chart rect.bar').length") == 4
+        assert await page.evaluate("document.querySelectorAll('#chart rect.daybar').length") == 4
+        heights = await page.evaluate(
+            "Array.from(document.querySelectorAll('#chart rect.daybar')).map(r => r.getBoundingClientRect().height)"
+        )
+        assert heights[2] / heights[0] == pytest.approx(52 / 24, rel=0.05)  # drawn to scale: 52 km vs 24 km
         assert await page.evaluate("document.querySelector('#chart #covered').getAttribute('d').split('L').length") == 5
         track = await page.evaluate("document.querySelector('#map #track').getAttribute('d')")
         assert track.count("L") > 50
@@ -84,7 +88,7 @@ async def test_a_hidden_position_shows_no_track_and_says_so() -> None:
                 await page.evaluate("document.getElementById('position').textContent")
                 == "The runner's position is not shown publicly."
             )
-            assert await page.evaluate("document.querySelectorAll('#chart rect.bar').length") == 4
+            assert await page.evaluate("document.querySelectorAll('#chart rect.daybar').length") == 4
             assert page.problems == []
     finally:
         await server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -162,6 +163,14 @@ async def test_new_figures_show_once_the_cache_is_old(
     assert before["version"] != after["version"]
 
 
+async def test_a_browser_that_accepts_gzip_gets_the_same_figures_smaller(client: httpx.AsyncClient) -> None:
+    plain = await client.get("/api/run.json", headers={"Accept-Encoding": "identity"})
+    packed = await client.get("/api/run.json", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.json() == plain.json()
+
+
 async def test_an_unchanged_page_answers_304_to_its_etag(client: httpx.AsyncClient) -> None:
     first = await client.get("/api/run.json")
     again = await client.get("/api/run.json", headers={"If-None-Match": first.headers["etag"]})
@@ -228,3 +237,14 @@ async def test_a_port_in_use_is_an_error_for_the_caller(source: SamplePageSource
     finally:
         await first.stop()
 
+
+
+async def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off(source: SamplePageSource) -> None:
+    # A socket made with protocol 0 gets no TCP_NODELAY from asyncio: each answer then waits 40 ms
+    # for a delayed ACK, and the page's JSON tops out near 1,400 requests a second (bench/web_load.py).
+    server = await serve(create_web_app(source), "127.0.0.1", 0)
+    try:
+        listening = server.server.servers[0].sockets[0]
+        assert listening.proto == socket.IPPROTO_TCP
+    finally:
+        await server.stop()

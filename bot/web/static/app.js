@@ -251,7 +251,7 @@
     chart.setAttribute("viewBox", "0 0 " + w + " " + h);
     var days = d.days || [];
     if (!days.length) return;
-    var left = 40, right = 10, gap = 26, bottom = 22;
+    var left = 40, right = 10, gap = 34, bottom = 22;
     var topH = Math.round((h - gap - bottom) * 0.58), barsTop = topH + gap, barsH = h - bottom - barsTop;
     var slot = (w - left - right) / days.length;
     function x(i) { return left + slot * (i + 0.5); }
@@ -296,7 +296,7 @@
       var km_ = (day.lead_m || 0) / 1000;
       if (day.lead_m) {
         var bh = barsH * (km_ / top);
-        var bar = svg("rect", { x: x(i) - bw / 2, y: barsTop + barsH - bh, width: bw, height: bh, rx: 3, "class": "bar" }, chart);
+        var bar = svg("rect", { x: x(i) - bw / 2, y: barsTop + barsH - bh, width: bw, height: bh, rx: 3, "class": "daybar" }, chart);
         svg("title", {}, bar).textContent = "Day " + day.day + ": " + km(day.lead_m);
         if (slot > 30) {
           svg("text", { x: x(i), y: barsTop + barsH - bh - 4, "text-anchor": "middle" }, chart).textContent =
