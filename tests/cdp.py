@@ -10,7 +10,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -48,6 +48,8 @@ class Page:
         self.ids = itertools.count(1)
         self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.problems: list[str] = []
+        self.handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -57,6 +59,10 @@ class Page:
                 future = self.waiting.pop(message["id"], None)
                 if future is not None and not future.done():
                     future.set_result(message)
+            elif message["method"] in self.handlers:
+                task = asyncio.create_task(self.handlers[message["method"]](message.get("params", {})))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
             else:
                 self._event(message["method"], message.get("params", {}))
 
@@ -80,6 +86,19 @@ class Page:
         if "error" in reply:
             raise RuntimeError(f"{method}: {reply['error']}")
         return reply["result"]
+
+    async def serve_instead(self, url_pattern: str, body: bytes, content_type: str) -> None:
+        """Answer requests for url_pattern (e.g. "https://telegram.org/*") with body: no internet needed."""
+
+        async def fulfil(params: dict[str, Any]) -> None:
+            await self.send(
+                "Fetch.fulfillRequest", requestId=params["requestId"], responseCode=200,
+                responseHeaders=[{"name": "Content-Type", "value": content_type}],
+                body=base64.b64encode(body).decode(),
+            )
+
+        self.handlers["Fetch.requestPaused"] = fulfil
+        await self.send("Fetch.enable", patterns=[{"urlPattern": url_pattern}])
 
     async def evaluate(self, expression: str) -> Any:
         result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)

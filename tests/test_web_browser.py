@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from bot.position_privacy import PositionMode, PositionPolicy
-from bot.web.sample import SamplePageSource
+from bot.web.initdata import sign_init_data
+from bot.web.sample import ASHA_ID, SamplePageSource
 from bot.web.server import WebServer, create_web_app, serve
 from tests.cdp import Page, chromium_page
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
+TOKEN = "123456:AAE-test-token"
+# Telegram's dark theme, as telegram-web-app.js hands it to a Mini App.
+DARK = {
+    "bg_color": "#17212b", "secondary_bg_color": "#0e1621", "section_bg_color": "#17212b", "text_color": "#f5f5f5",
+    "hint_color": "#708499", "link_color": "#6ab3f3", "button_color": "#5288c1", "button_text_color": "#ffffff",
+}
+
+
+def fake_telegram_script(init_data: str) -> bytes:
+    """What https://telegram.org/js/telegram-web-app.js provides, enough for the page."""
+    web_app = {"initData": init_data, "themeParams": DARK}
+    return (
+        f"window.Telegram = {{WebApp: Object.assign({json.dumps(web_app)}, "
+        "{ready: function () {}, expand: function () {}, onEvent: function () {}})};"
+    ).encode()
 
 
 @pytest.fixture
 async def sample_server() -> AsyncIterator[WebServer]:
-    server = await serve(create_web_app(SamplePageSource(), bot_token="123:TEST"), "127.0.0.1", 0)
+    server = await serve(create_web_app(SamplePageSource(), bot_token=TOKEN), "127.0.0.1", 0)
     yield server
     await server.stop()
 
@@ -92,3 +111,38 @@ async def test_a_hidden_position_shows_no_track_and_says_so() -> None:
             assert page.problems == []
     finally:
         await server.stop()
+
+
+async def test_inside_telegram_the_page_takes_its_theme_and_shows_the_viewers_pledge(
+    sample_server: WebServer,
+) -> None:
+    user = json.dumps({"id": ASHA_ID, "first_name": "Asha"})
+    init_data = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, TOKEN)
+    async with chromium_page() as page:
+        await page.serve_instead("https://telegram.org/*", fake_telegram_script(init_data), "text/javascript")
+        url = f"http://127.0.0.1:{sample_server.port}/#tgWebAppData={quote(init_data)}&tgWebAppVersion=7.0"
+        await open_page(page, url)
+        await page.wait_for("!document.getElementById('you').hidden")
+        assert (
+            await page.evaluate("document.getElementById('you-line').textContent")
+            == "5 km of 20.8 km · 24%, 15.8 km to go"
+        )
+        assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(14, 22, 33)"
+        assert await page.evaluate("getComputedStyle(document.body).color") == "rgb(245, 245, 245)"
+        assert page.problems == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "live-page-telegram-dark.png").write_bytes(await page.screenshot())
+
+
+async def test_a_forged_init_data_inside_telegram_shows_only_the_public_page(sample_server: WebServer) -> None:
+    user = json.dumps({"id": ASHA_ID, "first_name": "Asha"})
+    forged = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, "999:NOT-THE-BOT")
+    async with chromium_page() as page:
+        await page.serve_instead("https://telegram.org/*", fake_telegram_script(forged), "text/javascript")
+        await open_page(page, f"http://127.0.0.1:{sample_server.port}/#tgWebAppData={quote(forged)}")
+        # The page asks again with the init data once Telegram's script is in; the answer stays public.
+        await page.wait_for("getComputedStyle(document.body).backgroundColor === 'rgb(14, 22, 33)'")
+        await page.wait_for("document.body.dataset.loads === '2'")
+        assert await page.evaluate("document.getElementById('you').hidden") is True
+        assert await page.evaluate("document.getElementById('figures').textContent") == "153.5 km of 416 km"
+        assert page.problems == []

@@ -6,7 +6,7 @@
   var REFRESH_MS = 30000;
   var SVG = "http://www.w3.org/2000/svg";
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  var state = { data: null, fetchedAt: 0, initData: "", timer: null };
+  var state = { data: null, fetchedAt: 0, initData: "", timer: null, loads: 0 };
 
   // ---- formatting (the bot's rules: at most one decimal, no trailing .0) ----
   function km(m) {
@@ -396,7 +396,9 @@
         if (!data) return;
         state.data = data;
         state.fetchedAt = Date.now();
+        state.loads += 1;
         render();
+        document.body.setAttribute("data-loads", String(state.loads));
       })
       .catch(function () {
         text("status", state.data ? "Could not refresh; showing the figures from before. Retrying…"
@@ -421,6 +423,10 @@
         }
       }
     });
+    // Grid lines and empty bars: the hint colour, faint, so they suit a dark theme as well as a light one.
+    if (theme && /^#[0-9a-fA-F]{6}$/.test(theme.hint_color || "")) {
+      document.documentElement.style.setProperty("--line", theme.hint_color + "40");
+    }
   }
   function startTelegram() {
     if (location.hash.indexOf("tgWebAppData") < 0) return;
