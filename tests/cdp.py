@@ -10,7 +10,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import httpx
@@ -48,7 +48,7 @@ class Page:
         self.ids = itertools.count(1)
         self.waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.problems: list[str] = []
-        self.handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
+        self.handlers: dict[str, Callable[[dict[str, Any]], Coroutine[Any, Any, None]]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.reader = asyncio.create_task(self._read())
 

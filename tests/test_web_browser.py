@@ -6,13 +6,14 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from bot.position_privacy import PositionMode, PositionPolicy
 from bot.web.initdata import sign_init_data
-from bot.web.sample import ASHA_ID, SamplePageSource
+from bot.web.sample import ASHA_ID, SamplePageSource, sample_page
 from bot.web.server import WebServer, create_web_app, serve
 from tests.cdp import Page, chromium_page
 
@@ -146,3 +147,34 @@ async def test_a_forged_init_data_inside_telegram_shows_only_the_public_page(sam
         assert await page.evaluate("document.getElementById('you').hidden") is True
         assert await page.evaluate("document.getElementById('figures').textContent") == "153.5 km of 416 km"
         assert page.problems == []
+
+
+class BeforeTheStart(SamplePageSource):
+    """The run as it stands the evening before: no km, no route, no position, no update, no pledge."""
+
+    async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+        page = sample_page(viewer_user_id)
+        page["run"]["stage"] = "not_started"
+        page["progress"].update(day=0, covered_m=0, remaining_m=416_000, planned_m=0, behind_m=0,
+                                average_m_per_day=None, projected_finish=None)
+        for day in page["days"]:
+            day.update(lead_m=None, companions_m=None)
+        page.update(route=None, checkpoints=[], track=[], position=None, updates=[], companions=[])
+        page["supporters"] = {"count": 0, "pledged_m": 0, "logged_m": 0, "board": []}
+        return page
+
+
+async def test_before_the_start_the_page_says_so_without_errors() -> None:
+    server = await serve(create_web_app(BeforeTheStart()), "127.0.0.1", 0)
+    try:
+        async with chromium_page() as page:
+            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            assert await page.evaluate("document.getElementById('day').textContent") == "Starts on 15 Aug 2021"
+            assert await page.evaluate("document.getElementById('figures').textContent") == "0 km of 416 km"
+            assert await page.evaluate("document.getElementById('position').textContent") == "No position shared yet."
+            assert await page.evaluate("document.getElementById('updates').textContent") == "No update yet."
+            assert await page.evaluate("document.querySelectorAll('#chart rect.daybar, #chart #covered').length") == 0
+            assert await page.evaluate("document.querySelectorAll('#chart path.planned').length") == 1
+            assert page.problems == []
+    finally:
+        await server.stop()

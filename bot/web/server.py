@@ -288,6 +288,7 @@ async def serve(web_app: ASGIApp, host: str, port: int, log_level: str = "warnin
     config = uvicorn.Config(
         web_app,
         log_level=log_level,
+        log_config=None,  # uvicorn's records go through the bot's own logging set-up
         lifespan="off",
         access_log=False,
         server_header=False,
