@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -175,6 +175,23 @@ async def test_before_the_start_the_page_says_so_without_errors() -> None:
             assert await page.evaluate("document.getElementById('updates').textContent") == "No update yet."
             assert await page.evaluate("document.querySelectorAll('#chart rect.daybar, #chart #covered').length") == 0
             assert await page.evaluate("document.querySelectorAll('#chart path.planned').length") == 1
+            assert page.problems == []
+    finally:
+        await server.stop()
+
+
+async def test_new_figures_show_without_a_reload() -> None:
+    source = SamplePageSource()
+    server = await serve(create_web_app(source, cache_seconds=0), "127.0.0.1", 0)
+    try:
+        async with chromium_page() as page:
+            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            await page.evaluate("window.notReloaded = true")
+            source.now = source.now + timedelta(days=1)
+            # What the 30-second timer does, and what coming back to the tab does at once.
+            await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+            await page.wait_for("document.getElementById('day').textContent === 'Day 5 of 8'")
+            assert await page.evaluate("window.notReloaded") is True
             assert page.problems == []
     finally:
         await server.stop()
