@@ -39,6 +39,7 @@ STATIC = Path(__file__).with_name("static")
 INIT_DATA_HEADER = "X-Telegram-Init-Data"
 INIT_DATA_MAX_AGE = timedelta(hours=24)
 PHOTO_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+ETAG_SAFE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -127,13 +128,14 @@ class _PublicPage:
             self.cached = _Cached(b"", b"", "", None, now)
             return
         self.empty = False
-        version = page.get("version")
+        given = page.get("version")
+        version = given if isinstance(given, str) and ETAG_SAFE.fullmatch(given) else None
         if self.cached is not None and version is not None and version == self.cached.version:
             self.cached.fetched = now
             return
         body = _json_bytes(public_view(page))
-        etag = f'"{version if isinstance(version, str) else sha256(body).hexdigest()[:16]}"'
-        self.cached = _Cached(body, gzip.compress(body, 6), etag, version if isinstance(version, str) else None, now)
+        etag = f'"{version or sha256(body).hexdigest()[:16]}"'
+        self.cached = _Cached(body, gzip.compress(body, 6), etag, version, now)
 
 
 def _photo_type(data: bytes) -> str:
