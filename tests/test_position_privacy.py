@@ -1,0 +1,122 @@
+"""What the public sees of the runner's position: live, late, coarse or nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.errors import UserError
+from bot.position_privacy import (
+    LIVE,
+    PositionMode,
+    PositionPolicy,
+    parse_policy,
+    public_position,
+    public_track,
+)
+
+NOW = datetime(2021, 8, 18, 13, 12, tzinfo=UTC)
+
+
+def at(minutes_ago: int) -> datetime:
+    return NOW - timedelta(minutes=minutes_ago)
+
+
+POSITIONS = [
+    (19.45591, 72.81142, at(90)),
+    (19.72004, 72.93007, at(40)),
+    (20.20906, 72.92012, at(12)),
+]
+
+
+def test_live_shows_the_latest_position() -> None:
+    assert public_position(POSITIONS, LIVE, NOW) == (20.20906, 72.92012, at(12))
+
+
+def test_live_picks_the_latest_whatever_the_order() -> None:
+    assert public_position(list(reversed(POSITIONS)), LIVE, NOW) == (20.20906, 72.92012, at(12))
+
+
+def test_a_delay_shows_where_the_runner_was_that_long_ago() -> None:
+    policy = PositionPolicy(PositionMode.DELAY, timedelta(minutes=30))
+    assert public_position(POSITIONS, policy, NOW) == (19.72004, 72.93007, at(40))
+    assert public_position(POSITIONS, policy, NOW - timedelta(minutes=15)) == (19.45591, 72.81142, at(90))
+    assert public_position(POSITIONS[2:], policy, NOW) is None
+    assert [fix[2] for fix in public_track(POSITIONS, policy, NOW)] == [at(90), at(40)]
+
+
+def test_a_position_exactly_at_the_cutoff_shows() -> None:
+    policy = PositionPolicy(PositionMode.DELAY, timedelta(minutes=40))
+    assert public_position(POSITIONS, policy, NOW) == (19.72004, 72.93007, at(40))
+
+
+def test_coarse_rounds_to_a_tenth_of_a_degree() -> None:
+    policy = PositionPolicy(PositionMode.COARSE)
+    assert public_position(POSITIONS, policy, NOW) == (20.2, 72.9, at(12))
+
+
+def test_a_coarse_track_keeps_one_point_per_cell() -> None:
+    near = [(20.201, 72.901, at(30)), (20.209, 72.92, at(20)), (20.31, 72.9, at(10))]
+    assert public_track(near, PositionPolicy(PositionMode.COARSE), NOW) == [(20.2, 72.9, at(20)), (20.3, 72.9, at(10))]
+
+
+def test_hide_shows_nothing() -> None:
+    policy = PositionPolicy(PositionMode.HIDE)
+    assert public_position(POSITIONS, policy, NOW) is None
+    assert public_track(POSITIONS, policy, NOW) == []
+
+
+def test_no_positions_is_no_position() -> None:
+    assert public_position([], LIVE, NOW) is None
+    assert public_track([], LIVE, NOW) == []
+
+
+def test_a_position_from_the_future_waits_for_its_time() -> None:
+    ahead = [*POSITIONS, (21.0, 72.9, NOW + timedelta(minutes=5))]
+    assert public_position(ahead, LIVE, NOW) == (20.20906, 72.92012, at(12))
+
+
+@pytest.mark.parametrize(
+    ("text", "policy"),
+    [
+        ("live", LIVE),
+        ("LIVE", LIVE),
+        ("coarse", PositionPolicy(PositionMode.COARSE)),
+        ("hide", PositionPolicy(PositionMode.HIDE)),
+        ("delay 30", PositionPolicy(PositionMode.DELAY, timedelta(minutes=30))),
+        ("delay  45 min", PositionPolicy(PositionMode.DELAY, timedelta(minutes=45))),
+        ("Delay 2h", PositionPolicy(PositionMode.DELAY, timedelta(hours=2))),
+        ("delay 0", LIVE),
+    ],
+)
+def test_the_organisers_words_become_a_policy(text: str, policy: PositionPolicy) -> None:
+    assert parse_policy(text) == policy
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "I could not read “nothing” as a position setting. Write one of: /position live"),
+        ("delay", "How many minutes late?"),
+        ("delay soon", "I could not read “delay soon” as a position setting."),
+        ("delay 25h", "A delay of at most 24 hours, please."),
+        ("secret", "I could not read “secret” as a position setting."),
+    ],
+)
+def test_a_wrong_setting_says_how_to_write_it(text: str, says: str) -> None:
+    with pytest.raises(UserError) as error:
+        parse_policy(text)
+    assert error.value.text.startswith(says)
+
+
+def test_the_stored_text_reads_back_as_the_same_policy() -> None:
+    for text in ("live", "delay 30", "delay 90", "coarse", "hide"):
+        assert parse_policy(text).to_text() == text
+    assert parse_policy("delay 2h").to_text() == "delay 120"
+
+
+def test_the_organiser_is_told_what_the_public_sees() -> None:
+    assert parse_policy("delay 30").describe() == "The public sees the runner's position 30 min late."
+    assert parse_policy("delay 1h").describe() == "The public sees the runner's position 1 hour late."
+    assert parse_policy("hide").describe() == "The runner's position is hidden from the public."

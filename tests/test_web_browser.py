@@ -1,0 +1,197 @@
+"""The live page in a real browser: Debian's headless chromium against the real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from bot.position_privacy import PositionMode, PositionPolicy
+from bot.web.initdata import sign_init_data
+from bot.web.sample import ASHA_ID, SamplePageSource, sample_page
+from bot.web.server import WebServer, create_web_app, serve
+from tests.cdp import Page, chromium_page
+
+ARTIFACTS = Path(__file__).with_name("artifacts")
+TOKEN = "123456:AAE-test-token"
+# Telegram's dark theme, as telegram-web-app.js hands it to a Mini App.
+DARK = {
+    "bg_color": "#17212b", "secondary_bg_color": "#0e1621", "section_bg_color": "#17212b", "text_color": "#f5f5f5",
+    "hint_color": "#708499", "link_color": "#6ab3f3", "button_color": "#5288c1", "button_text_color": "#ffffff",
+}
+
+
+def fake_telegram_script(init_data: str) -> bytes:
+    """What https://telegram.org/js/telegram-web-app.js provides, enough for the page."""
+    web_app = {"initData": init_data, "themeParams": DARK}
+    return (
+        f"window.Telegram = {{WebApp: Object.assign({json.dumps(web_app)}, "
+        "{ready: function () {}, expand: function () {}, onEvent: function () {}})};"
+    ).encode()
+
+
+@pytest.fixture
+async def sample_server() -> AsyncIterator[WebServer]:
+    server = await serve(create_web_app(SamplePageSource(), bot_token=TOKEN), "127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def open_page(page: Page, url: str) -> None:
+    await page.send("Page.navigate", url=url)
+    await page.wait_for("location.href !== 'about:blank' && document.getElementById('figures')?.textContent.length > 0")
+    await page.wait_for("Array.from(document.images).every(img => img.complete)")
+
+
+def texts(selector: str) -> str:
+    return f"Array.from(document.querySelectorAll({selector!r})).map(n => n.textContent)"
+
+
+async def test_the_page_shows_the_run_in_a_real_browser(sample_server: WebServer) -> None:
+    async with chromium_page() as page:
+        await open_page(page, f"http://127.0.0.1:{sample_server.port}/")
+
+        assert await page.evaluate("document.getElementById('title').textContent") == "The Unity Run"
+        assert await page.evaluate("document.getElementById('day').textContent") == "Day 4 of 8"
+        assert await page.evaluate("document.getElementById('figures').textContent") == "153.5 km of 416 km"
+        assert await page.evaluate("document.getElementById('share').textContent") == "36.9% · 262.5 km to go"
+        assert (
+            await page.evaluate("document.getElementById('plan').textContent")
+            == "Behind plan by 54.5 km (plan: 208 km by today)"
+        )
+        assert await page.evaluate("document.getElementById('finish').textContent") == "25 Aug 2021"
+        position = await page.evaluate("document.getElementById('position').textContent")
+        assert position.startswith("📍 Milind Soman as of 18:30 IST, 12 min ago")
+
+        # The chart: a bar for each day run so far, and the cumulative line; the map: the track and the dot.
+        assert await page.evaluate("document.querySelectorAll('#chart rect.daybar').length") == 4
+        heights = await page.evaluate(
+            "Array.from(document.querySelectorAll('#chart rect.daybar')).map(r => r.getBoundingClientRect().height)"
+        )
+        assert heights[2] / heights[0] == pytest.approx(52 / 24, rel=0.05)  # drawn to scale: 52 km vs 24 km
+        assert await page.evaluate("document.querySelector('#chart #covered').getAttribute('d').split('L').length") == 5
+        track = await page.evaluate("document.querySelector('#map #track').getAttribute('d')")
+        assert track.count("L") > 50
+        assert await page.evaluate("document.querySelectorAll('#map #here').length") == 1
+        assert await page.evaluate("document.querySelectorAll('#map path.route').length") == 1
+
+        notes = await page.evaluate(texts("#updates .note"))
+        assert notes[0] == "Flooded roads near Talasari; walking the water."
+        assert "16 flyovers climbed <3" in notes
+        assert await page.evaluate("Array.from(document.images).map(i => i.naturalWidth)") == [160, 160]
+        assert await page.evaluate(texts("#board .name")) == ["Kavya", "Asha", "Dev <script>"]
+        assert await page.evaluate("document.querySelectorAll('#board script').length") == 0
+        assert await page.evaluate("document.getElementById('you').hidden") is True
+        assert (
+            await page.evaluate("document.getElementById('supporters').textContent")
+            == "4 supporters · 83.2 km pledged · 29.5 km logged"
+        )
+
+        assert page.problems == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "live-page.png").write_bytes(await page.screenshot())
+
+
+async def test_a_hidden_position_shows_no_track_and_says_so() -> None:
+    source = SamplePageSource(policy=PositionPolicy(PositionMode.HIDE))
+    server = await serve(create_web_app(source), "127.0.0.1", 0)
+    try:
+        async with chromium_page() as page:
+            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            assert await page.evaluate("document.querySelectorAll('#map #track, #map #here').length") == 0
+            assert (
+                await page.evaluate("document.getElementById('position').textContent")
+                == "The runner's position is not shown publicly."
+            )
+            assert await page.evaluate("document.querySelectorAll('#chart rect.daybar').length") == 4
+            assert page.problems == []
+    finally:
+        await server.stop()
+
+
+async def test_inside_telegram_the_page_takes_its_theme_and_shows_the_viewers_pledge(
+    sample_server: WebServer,
+) -> None:
+    user = json.dumps({"id": ASHA_ID, "first_name": "Asha"})
+    init_data = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, TOKEN)
+    async with chromium_page() as page:
+        await page.serve_instead("https://telegram.org/*", fake_telegram_script(init_data), "text/javascript")
+        url = f"http://127.0.0.1:{sample_server.port}/#tgWebAppData={quote(init_data)}&tgWebAppVersion=7.0"
+        await open_page(page, url)
+        await page.wait_for("!document.getElementById('you').hidden")
+        assert (
+            await page.evaluate("document.getElementById('you-line').textContent")
+            == "5 km of 20.8 km · 24%, 15.8 km to go"
+        )
+        assert await page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(14, 22, 33)"
+        assert await page.evaluate("getComputedStyle(document.body).color") == "rgb(245, 245, 245)"
+        assert page.problems == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "live-page-telegram-dark.png").write_bytes(await page.screenshot())
+
+
+async def test_a_forged_init_data_inside_telegram_shows_only_the_public_page(sample_server: WebServer) -> None:
+    user = json.dumps({"id": ASHA_ID, "first_name": "Asha"})
+    forged = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, "999:NOT-THE-BOT")
+    async with chromium_page() as page:
+        await page.serve_instead("https://telegram.org/*", fake_telegram_script(forged), "text/javascript")
+        await open_page(page, f"http://127.0.0.1:{sample_server.port}/#tgWebAppData={quote(forged)}")
+        # The page asks again with the init data once Telegram's script is in; the answer stays public.
+        await page.wait_for("getComputedStyle(document.body).backgroundColor === 'rgb(14, 22, 33)'")
+        await page.wait_for("document.body.dataset.loads === '2'")
+        assert await page.evaluate("document.getElementById('you').hidden") is True
+        assert await page.evaluate("document.getElementById('figures').textContent") == "153.5 km of 416 km"
+        assert page.problems == []
+
+
+class BeforeTheStart(SamplePageSource):
+    """The run as it stands the evening before: no km, no route, no position, no update, no pledge."""
+
+    async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+        page = sample_page(viewer_user_id)
+        page["run"]["stage"] = "not_started"
+        page["progress"].update(day=0, covered_m=0, remaining_m=416_000, planned_m=0, behind_m=0,
+                                average_m_per_day=None, projected_finish=None)
+        for day in page["days"]:
+            day.update(lead_m=None, companions_m=None)
+        page.update(route=None, checkpoints=[], track=[], position=None, updates=[], companions=[])
+        page["supporters"] = {"count": 0, "pledged_m": 0, "logged_m": 0, "board": []}
+        return page
+
+
+async def test_before_the_start_the_page_says_so_without_errors() -> None:
+    server = await serve(create_web_app(BeforeTheStart()), "127.0.0.1", 0)
+    try:
+        async with chromium_page() as page:
+            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            assert await page.evaluate("document.getElementById('day').textContent") == "Starts on 15 Aug 2021"
+            assert await page.evaluate("document.getElementById('figures').textContent") == "0 km of 416 km"
+            assert await page.evaluate("document.getElementById('position').textContent") == "No position shared yet."
+            assert await page.evaluate("document.getElementById('updates').textContent") == "No update yet."
+            assert await page.evaluate("document.querySelectorAll('#chart rect.daybar, #chart #covered').length") == 0
+            assert await page.evaluate("document.querySelectorAll('#chart path.planned').length") == 1
+            assert page.problems == []
+    finally:
+        await server.stop()
+
+
+async def test_new_figures_show_without_a_reload() -> None:
+    source = SamplePageSource()
+    server = await serve(create_web_app(source, cache_seconds=0), "127.0.0.1", 0)
+    try:
+        async with chromium_page() as page:
+            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            await page.evaluate("window.notReloaded = true")
+            source.now = source.now + timedelta(days=1)
+            # What the 30-second timer does, and what coming back to the tab does at once.
+            await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+            await page.wait_for("document.getElementById('day').textContent === 'Day 5 of 8'")
+            assert await page.evaluate("window.notReloaded") is True
+            assert page.problems == []
+    finally:
+        await server.stop()

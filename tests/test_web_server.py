@@ -1,0 +1,250 @@
+"""The live page's HTTP app against a page source: public figures, a viewer's own pledge, photos."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.position_privacy import PositionMode, PositionPolicy
+from bot.web.initdata import sign_init_data
+from bot.web.sample import ASHA_ID, NOW, RAVI_ID, SAMPLE_PHOTOS, SamplePageSource, sample_page
+from bot.web.server import create_web_app, serve
+
+TOKEN = "123456:AAE-test-token"
+
+
+def init_data(user_id: int, signed_at: datetime = NOW - timedelta(minutes=1), token: str = TOKEN) -> str:
+    user = json.dumps({"id": user_id, "first_name": "Asha"})
+    return sign_init_data({"user": user, "auth_date": str(int(signed_at.timestamp()))}, token)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+@pytest.fixture
+def source() -> SamplePageSource:
+    return SamplePageSource()
+
+
+@pytest.fixture
+def ticks() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def client(source: SamplePageSource, ticks: Clock) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_web_app(source, bot_token=TOKEN, clock=lambda: NOW, monotonic=ticks)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
+        yield http
+
+
+async def test_the_page_is_served_at_the_root(client: httpx.AsyncClient) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<script src="static/app.js" defer></script>' in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert (await client.get(asset)).status_code == 200
+
+
+async def test_the_json_carries_the_figures(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/run.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    page = response.json()
+    assert page["run"]["title"] == "The Unity Run"
+    assert page["run"]["distance_m"] == 416_000
+    assert page["progress"]["day"] == 4
+    assert page["progress"]["covered_m"] == 153_500
+    assert page["progress"]["behind_m"] == 54_500
+    assert [day["lead_m"] for day in page["days"]] == [24_000, 46_500, 52_000, 31_000, None, None, None, None]
+    assert page["position"]["at"] == "2021-08-18T13:00:00Z"
+    assert page["viewer"] is None
+
+
+async def test_the_json_has_no_telegram_url_and_no_token(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/api/run.json")).text
+    assert "api.telegram.org" not in body
+    assert TOKEN not in body
+
+
+async def test_a_valid_init_data_adds_the_viewers_own_pledge(client: httpx.AsyncClient) -> None:
+    by_header = (await client.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})).json()
+    assert by_header["viewer"] == {
+        "user_id": ASHA_ID, "name": "Asha", "pledged_m": 20_800, "logged_m": 5_000, "hidden": False,
+    }
+    by_query = await client.get("/api/run.json", params={"init_data": init_data(ASHA_ID)})
+    assert by_query.json()["viewer"]["user_id"] == ASHA_ID
+    assert by_query.headers["cache-control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        init_data(ASHA_ID, token="999:OTHER"),
+        init_data(ASHA_ID, signed_at=NOW - timedelta(days=2)),
+        init_data(ASHA_ID).replace("3001", "3002"),
+        "user=%7B%22id%22%3A3001%7D&auth_date=1629292320",
+    ],
+    ids=["forged", "stale", "tampered", "unsigned"],
+)
+async def test_forged_or_stale_init_data_gets_the_public_view(client: httpx.AsyncClient, given: str) -> None:
+    response = await client.get("/api/run.json", headers={"X-Telegram-Init-Data": given})
+    assert response.status_code == 200
+    assert response.json()["viewer"] is None
+    assert response.json()["progress"]["covered_m"] == 153_500
+
+
+async def test_without_the_token_nobody_is_recognised(source: SamplePageSource) -> None:
+    app = create_web_app(source, clock=lambda: NOW)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
+        response = await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})
+    assert response.json()["viewer"] is None
+
+
+async def test_a_hidden_supporter_is_never_on_the_board(ticks: Clock) -> None:
+    class WithHidden(SamplePageSource):
+        async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+            page = sample_page(viewer_user_id)
+            ravi = {"name": "Ravi", "pledged_m": 41_600, "logged_m": 10_000, "hidden": True}
+            page["supporters"]["board"].append(ravi)
+            return page
+
+    app = create_web_app(WithHidden(), bot_token=TOKEN, clock=lambda: NOW, monotonic=ticks)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
+        public = await http.get("/api/run.json")
+        as_ravi = await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(RAVI_ID)})
+    assert "Ravi" not in public.text
+    assert [b["name"] for b in as_ravi.json()["supporters"]["board"]] == ["Kavya", "Asha", "Dev <script>"]
+    assert as_ravi.json()["viewer"]["hidden"] is True
+
+
+async def test_a_hidden_position_is_absent_from_the_json(ticks: Clock) -> None:
+    app = create_web_app(SamplePageSource(policy=PositionPolicy(PositionMode.HIDE)), monotonic=ticks)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
+        page = (await http.get("/api/run.json")).json()
+    assert page["position"] is None
+    assert page["track"] == []
+    assert page["position_policy"] == "hide"
+
+
+async def test_many_viewers_share_one_read_of_the_figures(
+    client: httpx.AsyncClient, source: SamplePageSource, ticks: Clock
+) -> None:
+    first = await client.get("/api/run.json")
+    for _ in range(5):
+        assert (await client.get("/api/run.json")).content == first.content
+    assert source.page_calls == 1
+    ticks.seconds += 2.5
+    await client.get("/api/run.json")
+    assert source.page_calls == 2
+
+
+async def test_new_figures_show_once_the_cache_is_old(
+    client: httpx.AsyncClient, source: SamplePageSource, ticks: Clock
+) -> None:
+    before = (await client.get("/api/run.json")).json()
+    source.now = NOW + timedelta(days=1)
+    ticks.seconds += 2.5
+    after = (await client.get("/api/run.json")).json()
+    assert (before["progress"]["day"], after["progress"]["day"]) == (4, 5)
+    assert before["version"] != after["version"]
+
+
+async def test_a_browser_that_accepts_gzip_gets_the_same_figures_smaller(client: httpx.AsyncClient) -> None:
+    plain = await client.get("/api/run.json", headers={"Accept-Encoding": "identity"})
+    packed = await client.get("/api/run.json", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.json() == plain.json()
+
+
+async def test_an_unchanged_page_answers_304_to_its_etag(client: httpx.AsyncClient) -> None:
+    first = await client.get("/api/run.json")
+    again = await client.get("/api/run.json", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+async def test_no_current_run_is_a_404_the_page_explains() -> None:
+    class NoRun:
+        async def page(self, viewer_user_id: int | None) -> None:
+            return None
+
+        async def photo(self, photo_id: str) -> None:
+            return None
+
+    app = create_web_app(NoRun())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
+        response = await http.get("/api/run.json")
+    assert response.status_code == 404
+    assert response.json() == {"error": "No run at the moment."}
+
+
+async def test_a_failing_source_is_a_503_not_a_traceback() -> None:
+    class Broken(SamplePageSource):
+        async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+            raise RuntimeError("database is locked")
+
+    app = create_web_app(Broken())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
+        response = await http.get("/api/run.json")
+    assert response.status_code == 503
+    assert "database" not in response.text
+
+
+async def test_photos_come_through_the_bots_own_server(client: httpx.AsyncClient) -> None:
+    response = await client.get("/photos/p1")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.content == SAMPLE_PHOTOS["p1"]
+
+
+@pytest.mark.parametrize("path", ["/photos/unknown", "/photos/..%2Fsecret", "/photos/a.b", "/nothing", "/static/x.js"])
+async def test_unknown_paths_and_photos_are_404(client: httpx.AsyncClient, path: str) -> None:
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_serve_runs_in_this_loop_and_stops_cleanly(source: SamplePageSource) -> None:
+    server = await serve(create_web_app(source), "127.0.0.1", 0)
+    async with httpx.AsyncClient() as http:
+        response = await http.get(f"http://127.0.0.1:{server.port}/api/run.json")
+    assert response.json()["progress"]["day"] == 4
+    await server.stop()
+    assert server.task.done()
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as http:
+            await http.get(f"http://127.0.0.1:{server.port}/api/run.json")
+
+
+async def test_a_port_in_use_is_an_error_for_the_caller(source: SamplePageSource) -> None:
+    first = await serve(create_web_app(source), "127.0.0.1", 0)
+    try:
+        with pytest.raises(OSError):
+            await serve(create_web_app(source), "127.0.0.1", first.port)
+    finally:
+        await first.stop()
+
+
+
+async def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off(source: SamplePageSource) -> None:
+    # A socket made with protocol 0 gets no TCP_NODELAY from asyncio: each answer then waits 40 ms
+    # for a delayed ACK, and the page's JSON tops out near 1,400 requests a second (bench/web_load.py).
+    server = await serve(create_web_app(source), "127.0.0.1", 0)
+    try:
+        listening = server.server.servers[0].sockets[0]
+        assert listening.proto == socket.IPPROTO_TCP
+    finally:
+        await server.stop()
