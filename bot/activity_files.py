@@ -1,0 +1,284 @@
+"""A watch's activity file (GPX or FIT bytes) -> distance, start, elapsed time and a simplified track.
+
+`read_activity` is pure and synchronous. `read_activity_bounded` runs it in a child process with a time
+limit and a memory limit, so a hostile or huge file costs the bot one bounded child, not its event loop.
+
+Distance rule: the sum of the haversine lengths between consecutive track points, for GPX and FIT alike,
+so the same run sent in either format gives the same km. (A FIT session's total_distance is not used: it
+is missing from some exports, and one rule keeps the two formats in agreement.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import os
+import sys
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import fitdecode
+
+from bot.route import LatLon, simplify, track_length_m
+from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, load_gpx
+
+TRACK_MAX_POINTS = 1_000
+"""An activity's stored track keeps at most this many points (enough to draw a day on a map)."""
+SEND_INSTEAD = "the .gpx or .fit file your watch or app exports for one activity"
+FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
+_SEMICIRCLE_DEG = 180.0 / 2**31
+_FIT_INVALID_SINT32 = 0x7FFFFFFF
+
+Source = Literal["gpx", "fit"]
+
+
+class ActivityFileError(FileRefusedError):
+    """An activity file the bot will not read; `message` says what was wrong and what to send instead."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    distance_m: int
+    started_at: datetime
+    """The first timestamp of the track, aware, in UTC."""
+    duration: timedelta
+    """Elapsed time, first to last timestamp (pauses included)."""
+    track: tuple[LatLon, ...]
+    """The track simplified to at most TRACK_MAX_POINTS points."""
+    source: Source
+
+    def day(self, zone: str) -> date:
+        """The activity's day: the date of its start in the run's time zone (IANA name)."""
+        return self.started_at.astimezone(ZoneInfo(zone)).date()
+
+
+def fit_crc(data: bytes, crc: int = 0) -> int:
+    """The FIT CRC-16 (polynomial 0xA001, start 0). A whole FIT stream, its CRCs included, gives 0."""
+    table = _CRC_TABLE
+    for byte in data:
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    return crc
+
+
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def sniff(data: bytes, filename: str) -> Source:
+    """'gpx' or 'fit' by the file's content (never its name); ActivityFileError for anything else."""
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return "fit"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "gpx"
+    kind = archive_kind(data)
+    if kind:
+        raise ActivityFileError(f"This is {kind}, not an activity file. Unzip it and send {SEND_INSTEAD}.")
+    if filename.lower().endswith(".tcx"):
+        raise ActivityFileError(f"TCX files are not read yet. Send {SEND_INSTEAD}.")
+    raise ActivityFileError(f"This is not a GPX or FIT file. Send {SEND_INSTEAD}.")
+
+
+def precheck(data: bytes, filename: str) -> Source:
+    """The cheap checks (size, then content), done before any parsing."""
+    check_size(len(data), ActivityFileError, SEND_INSTEAD)
+    return sniff(data, filename)
+
+
+def _utc(moment: datetime) -> datetime:
+    # GPX times are UTC by the standard; one without a zone is taken as UTC
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
+    gpx = load_gpx(data, ActivityFileError, what="an activity", send_instead=SEND_INSTEAD)
+    points: list[LatLon] = []
+    times: list[datetime] = []
+    for track in gpx.tracks:
+        for segment in track.segments:
+            for p in segment.points:
+                points.append((p.latitude, p.longitude))
+                if p.time is not None:
+                    times.append(p.time)
+    if not points and gpx.routes:
+        raise ActivityFileError(
+            f"This GPX file holds a planned route, not a recorded activity (it has no times). Send {SEND_INSTEAD};"
+            " organisers send a route with the caption /route."
+        )
+    return points, [_utc(t) for t in times]
+
+
+def _fit_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
+    # fitdecode's own CRC check costs more than the parse; the table-driven one here is 7x faster
+    if fit_crc(data) != 0:
+        raise ActivityFileError(
+            f"This FIT file is damaged or cut short (its checksum does not match). Send {SEND_INSTEAD} again,"
+            " exported anew from the watch or app."
+        )
+    points: list[LatLon] = []
+    stamps: list[int] = []
+    records = 0
+    try:
+        with fitdecode.FitReader(data, check_crc=fitdecode.CrcCheck.DISABLED, processor=None) as reader:
+            for frame in reader:
+                if frame.frame_type != fitdecode.FIT_FRAME_DATA or frame.name != "record":
+                    continue
+                records += 1
+                if records > MAX_POINTS:
+                    raise ActivityFileError(
+                        f"This FIT file has more than {MAX_POINTS:,} records, more than the bot reads for an activity."
+                        f" Send {SEND_INSTEAD}, one day at a time."
+                    )
+                stamp = frame.get_raw_value("timestamp", fallback=None)
+                if isinstance(stamp, int):
+                    stamps.append(stamp)
+                lat = frame.get_raw_value("position_lat", fallback=None)
+                lon = frame.get_raw_value("position_long", fallback=None)
+                if isinstance(lat, int) and isinstance(lon, int) and _FIT_INVALID_SINT32 not in (lat, lon):
+                    point = (lat * _SEMICIRCLE_DEG, lon * _SEMICIRCLE_DEG)
+                    if abs(point[0]) <= 90 and abs(point[1]) <= 180:
+                        points.append(point)
+    except fitdecode.FitError as exc:
+        raise ActivityFileError(
+            f"This FIT file is damaged or cut short and could not be read. Send {SEND_INSTEAD} again,"
+            " exported anew from the watch or app."
+        ) from exc
+    return points, [FIT_EPOCH + timedelta(seconds=s) for s in stamps]
+
+
+def read_activity(data: bytes, filename: str) -> Activity:
+    """Read a GPX or FIT activity; ActivityFileError (with the reply for the runner) when it cannot be used."""
+    source = precheck(data, filename)
+    points, times = _gpx_samples(data) if source == "gpx" else _fit_samples(data)
+    if len(points) < 2:
+        raise ActivityFileError(
+            f"This activity has no GPS track (an indoor or treadmill run?). Post the km with /update instead,"
+            f" or send {SEND_INSTEAD} with GPS on."
+        )
+    if not times:
+        raise ActivityFileError(
+            f"This file has a track but no times, so the bot cannot tell the day of the run. Send {SEND_INSTEAD}"
+            " as recorded (a planned route has no times)."
+        )
+    distance = track_length_m(points)
+    if not math.isfinite(distance) or round(distance) <= 0:
+        raise ActivityFileError(f"This activity has no distance: every point is in one place. Send {SEND_INSTEAD}.")
+    started, ended = min(times), max(times)
+    return Activity(
+        distance_m=round(distance),
+        started_at=started,
+        duration=ended - started,
+        track=simplify(points, TRACK_MAX_POINTS),
+        source=source,
+    )
+
+
+# --- Off the event loop, bounded -----------------------------------------------------------------------
+
+DEFAULT_TIMEOUT_S = 15.0
+"""Generous for the largest accepted file (200k GPX points take ~3-4 s here); hostile files fail in < 1 s."""
+DEFAULT_MEMORY_BYTES = 1 << 30
+"""Address space of the child: gpxpy needs ~1.5 KB a point, so 200k points fit with room to spare."""
+_one_at_a_time: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _to_json(activity: Activity) -> str:
+    return json.dumps({
+        "distance_m": activity.distance_m,
+        "started_at": activity.started_at.isoformat(),
+        "duration_s": activity.duration.total_seconds(),
+        "track": activity.track,
+        "source": activity.source,
+    })
+
+
+def _from_json(payload: dict[str, object]) -> Activity:
+    track = payload["track"]
+    assert isinstance(track, list)
+    source = payload["source"]
+    assert source in ("gpx", "fit")
+    return Activity(
+        distance_m=int(str(payload["distance_m"])),
+        started_at=datetime.fromisoformat(str(payload["started_at"])),
+        duration=timedelta(seconds=float(str(payload["duration_s"]))),
+        track=tuple((float(lat), float(lon)) for lat, lon in track),
+        source=source,
+    )
+
+
+async def read_activity_bounded(
+    data: bytes, filename: str, timeout_s: float = DEFAULT_TIMEOUT_S, memory_bytes: int = DEFAULT_MEMORY_BYTES
+) -> Activity:
+    """`read_activity` in a child process: at most timeout_s seconds and memory_bytes of address space.
+
+    The cheap checks run here first. One file is read at a time (the machine's other core stays with the
+    bot); a child past its time is killed. Every failure is an ActivityFileError with a reply for the user.
+    """
+    precheck(data, filename)
+    gate = _one_at_a_time.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
+    async with gate:
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.activity_files", filename, str(memory_bytes), str(math.ceil(timeout_s) + 1),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env,
+        )
+        try:
+            out, _ = await asyncio.wait_for(process.communicate(data), timeout_s)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            raise ActivityFileError(
+                f"This file took too long to read (over {timeout_s:g} s), so the bot gave up on it."
+                f" Send {SEND_INSTEAD}, one day at a time."
+            ) from None
+    try:
+        payload = json.loads(out)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
+        raise ActivityFileError(payload["error"])
+    if process.returncode != 0 or not isinstance(payload, dict):
+        raise ActivityFileError(
+            f"This file needs more memory than the bot gives one file, so it was not read. Send {SEND_INSTEAD},"
+            " one day at a time."
+        )
+    return _from_json(payload)
+
+
+def _child_main(argv: list[str]) -> int:
+    """`python -m bot.activity_files NAME MEMORY_BYTES CPU_SECONDS`: file on stdin, JSON on stdout."""
+    filename, memory_bytes, cpu_s = argv[0], int(argv[1]), int(argv[2])
+    try:
+        import resource
+    except ImportError:  # not on Windows: the parent's timeout still bounds the time
+        pass
+    else:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+    data = sys.stdin.buffer.read()
+    try:
+        result = _to_json(read_activity(data, filename))
+    except ActivityFileError as refused:
+        result = json.dumps({"error": refused.message})
+    except MemoryError:
+        return 3
+    sys.stdout.write(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))
