@@ -150,6 +150,7 @@ def activity_gpx(samples: Sequence[Sample], name: str = "Morning Run") -> bytes:
 # --- A minimal FIT encoder, for test data only ---------------------------------------------------------
 
 _SEMICIRCLES = 2**31 / 180.0
+_NO_POSITION = 0x7FFFFFFF
 
 
 # FIT base types: (struct format, base type byte)
@@ -183,16 +184,19 @@ def _fit_time(at: datetime) -> int:
     return round((at - FIT_EPOCH).total_seconds())
 
 
-def activity_fit(samples: Sequence[Sample], *, with_session: bool = True) -> bytes:
-    """A FIT activity file as a running watch writes it: file_id, a record per sample, session, activity."""
+def activity_fit(samples: Sequence[Sample], *, with_session: bool = True, with_positions: bool = True) -> bytes:
+    """A FIT activity file as a running watch writes it: file_id, a record per sample, session, activity.
+
+    Without positions, every record's position is FIT's invalid value, as a treadmill run records it.
+    """
     fit = _FitWriter()
     start, end = samples[0].at, samples[-1].at
     fit.define(0, 0, [(0, _ENUM), (1, _UINT16), (2, _UINT16), (3, _UINT32Z), (4, _UINT32)])
     fit.data(0, 4, 1, 3113, 3_900_000_001, _fit_time(start))  # activity file, Garmin, a Forerunner
     fit.define(1, 20, [(253, _UINT32), (0, _SINT32), (1, _SINT32), (5, _UINT32), (2, _UINT16), (3, _UINT8)])
     for s in samples:
-        fit.data(1, _fit_time(s.at), round(s.lat * _SEMICIRCLES), round(s.lon * _SEMICIRCLES),
-                 round(s.distance_m * 100), round((12.0 + 500) * 5), 150)
+        lat, lon = (round(s.lat * _SEMICIRCLES), round(s.lon * _SEMICIRCLES)) if with_positions else (_NO_POSITION,) * 2
+        fit.data(1, _fit_time(s.at), lat, lon, round(s.distance_m * 100), round((12.0 + 500) * 5), 150)
     elapsed_ms = round((end - start).total_seconds() * 1000)
     if with_session:
         fit.define(2, 18, [(253, _UINT32), (2, _UINT32), (7, _UINT32), (8, _UINT32), (9, _UINT32), (5, _ENUM),

@@ -119,6 +119,16 @@ def load_gpx(
         )
     try:
         return gpxpy.parse(text)
-    except Exception as exc:  # gpxpy raises its own errors and ElementTree's, ValueError, TypeError...
-        raise error(f"This GPX file is damaged and could not be read ({type(exc).__name__}). Send {send_instead}.")\
-            from exc
+    except Exception as exc:  # gpxpy raises its own errors, and ElementTree's, ValueError, ... through them
+        if _out_of_memory(exc):
+            raise MemoryError from exc
+        raise error(f"This GPX file is damaged and could not be read. Send {send_instead}.") from exc
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError) or isinstance(getattr(seen, "original_exception", None), MemoryError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
