@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import fitdecode
+import fitdecode  # type: ignore[import-untyped]
 
 from bot.route import LatLon, simplify, track_length_m
 from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, load_gpx
@@ -230,7 +230,7 @@ async def read_activity_bounded(
     precheck(data, filename)
     gate = _one_at_a_time.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
     async with gate:
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        env = {k: v for k, v in os.environ.items() if "TOKEN" not in k} | {"OPENBLAS_NUM_THREADS": "1"}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.activity_files", filename, str(memory_bytes), str(math.ceil(timeout_s) + 1),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env,

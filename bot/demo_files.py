@@ -136,7 +136,6 @@ def activity_gpx(samples: Sequence[Sample], name: str = "Morning Run") -> bytes:
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "runalong-bot demo watch"
     track = gpxpy.gpx.GPXTrack(name=name)
-    track.type = "running"
     segment = gpxpy.gpx.GPXTrackSegment()
     segment.points.extend(
         gpxpy.gpx.GPXTrackPoint(latitude=round(s.lat, 7), longitude=round(s.lon, 7), elevation=12.0, time=s.at)

@@ -3,7 +3,8 @@
 Checks, cheapest first: the size (Telegram's download limit for bots), the content (an XML document whose
 root is <gpx>, not an archive or another file under a .gpx name), no DOCTYPE (so no entity expansion and no
 external entity is ever possible: nothing is expanded, nothing is fetched), UTF-8 text (what gpxpy reads),
-and the number of points, counted in the text before gpxpy makes an object for each.
+and the number of points, counted in the text before gpxpy makes an object for each (and of namespace
+declarations, which gpxpy's regular expressions would take quadratic time over).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from telegram.constants import FileSizeLimit
 MAX_FILE_BYTES = int(FileSizeLimit.FILESIZE_DOWNLOAD)
 MAX_POINTS = 200_000
 """Track, route and waypoints together: a day's run logged every second is ~30k-90k points."""
+MAX_NAMESPACE_MARKS = 32
+"""gpxpy reads namespaces with regular expressions that take quadratic time on many "xmlns" in a file;
+real exports declare fewer than ten."""
 
 _ARCHIVES = {
     b"PK\x03\x04": "a zip archive",
@@ -111,6 +115,12 @@ def load_gpx(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error(f"This GPX file is not UTF-8 text. Export it again from the app and send {send_instead}.") from None
+    marks = max(text.count("xmlns"), text.count("schemaLocation"))
+    if marks > MAX_NAMESPACE_MARKS:
+        raise error(
+            f"This GPX file has {marks:,} namespace declarations where GPX files have a few, so the bot will not"
+            f" read it. Export it again from the app and send {send_instead}."
+        )
     points = text.count("<trkpt") + text.count("<rtept") + text.count("<wpt")
     if points > max_points:
         raise error(

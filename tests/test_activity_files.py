@@ -138,6 +138,11 @@ def test_a_million_points_are_refused() -> None:
     assert "20 MB" in refusal(b"<gpx><trk><trkseg>" + points + b"</trkseg></trk></gpx>")
 
 
+def test_thousands_of_namespace_declarations_are_refused_before_gpxpy_slows_on_them() -> None:
+    message = refusal(b"<gpx>" + b" xmlns" * 3_000_000 + b"</gpx>")
+    assert message.startswith("This GPX file has 3,000,000 namespace declarations where GPX files have a few")
+
+
 def test_a_truncated_fit_is_refused(day1_fit: bytes) -> None:
     assert refusal(day1_fit[: len(day1_fit) // 2], "run.fit").startswith("This FIT file is damaged or cut short")
 
