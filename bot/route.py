@@ -142,6 +142,11 @@ class Route:
     _lons: FloatArray = field(repr=False, compare=False)
     _seg_m: FloatArray = field(repr=False, compare=False)
     _cum: FloatArray = field(repr=False, compare=False)
+    _k: FloatArray = field(repr=False, compare=False)
+    """cos(latitude) at each segment's start: its plane's scale east-west."""
+    _bx: FloatArray = field(repr=False, compare=False)
+    _by: FloatArray = field(repr=False, compare=False)
+    _length2: FloatArray = field(repr=False, compare=False)
 
     @classmethod
     def from_points(cls, points: Sequence[LatLon]) -> Route:
@@ -151,6 +156,9 @@ class Route:
         lats, lons = array[:, 0].copy(), array[:, 1].copy()
         seg = segment_lengths_m(lats, lons)
         cum = np.concatenate(([0.0], np.cumsum(seg)))
+        k = np.cos(np.radians(lats[:-1]))
+        bx = (lons[1:] - lons[:-1]) * k
+        by = lats[1:] - lats[:-1]
         return cls(
             points=tuple((float(a), float(b)) for a, b in array),
             cumulative_m=tuple(float(c) for c in cum),
@@ -159,6 +167,10 @@ class Route:
             _lons=lons,
             _seg_m=seg,
             _cum=cum,
+            _k=k,
+            _bx=bx,
+            _by=by,
+            _length2=bx * bx + by * by,
         )
 
     def point_at(self, along_m: float) -> LatLon:
@@ -181,13 +193,9 @@ def place(route: Route, lat: float, lon: float) -> Placement:
     latitude), so nearness is right to well under 1% anywhere on a route of any length; the distances
     returned are great-circle ones.
     """
-    lats, lons = route._lats, route._lons
-    k = np.cos(np.radians(lats[:-1]))
-    bx = (lons[1:] - lons[:-1]) * k
-    by = lats[1:] - lats[:-1]
-    px = (lon - lons[:-1]) * k
+    lats, lons, bx, by, length2 = route._lats, route._lons, route._bx, route._by, route._length2
+    px = (lon - lons[:-1]) * route._k
     py = lat - lats[:-1]
-    length2 = bx * bx + by * by
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(length2 > 0.0, (px * bx + py * by) / length2, 0.0)
     t = np.clip(t, 0.0, 1.0)
