@@ -42,8 +42,10 @@ def check_size(size: int, error: type[FileRefusedError], send_instead: str) -> N
     """Refuse a file over the bot download limit (also usable on `document.file_size` before downloading)."""
     if size > MAX_FILE_BYTES:
         limit_mb = MAX_FILE_BYTES // 1_000_000
-        raise error(f"This file is over {limit_mb} MB, more than a bot can download from Telegram. Send {send_instead}"
-                    f" under {limit_mb} MB (one activity, or a route with fewer points).")
+        raise error(
+            f"This file is over {limit_mb} MB, more than a bot can download from Telegram. Send {send_instead}"
+            f" under {limit_mb} MB."
+        )
 
 
 def archive_kind(data: bytes) -> str | None:
