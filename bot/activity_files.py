@@ -1,7 +1,8 @@
 """A watch's activity file (GPX or FIT bytes) -> distance, start, elapsed time and a simplified track.
 
 `read_activity` is pure and synchronous. `read_activity_bounded` runs it in a child process with a time
-limit and a memory limit, so a hostile or huge file costs the bot one bounded child, not its event loop.
+limit and a memory limit (bot.bounded_read), so a hostile or huge file costs the bot one bounded child, not
+its event loop.
 
 Distance rule: the sum of the haversine lengths between consecutive track points, for GPX and FIT alike,
 so the same run sent in either format gives the same km. (A FIT session's total_distance is not used: it
@@ -10,20 +11,15 @@ is missing from some exports, and one rule keeps the two formats in agreement.)
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import math
-import os
-import sys
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import fitdecode  # type: ignore[import-untyped]
 
+from bot.bounded_read import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, run_bounded
 from bot.route import LatLon, simplify, track_length_m
 from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, load_gpx
 
@@ -51,6 +47,29 @@ class Activity:
     track: tuple[LatLon, ...]
     """The track simplified to at most TRACK_MAX_POINTS points."""
     source: Source
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (times as ISO 8601, the duration in seconds)."""
+        return {
+            "distance_m": self.distance_m,
+            "started_at": self.started_at.isoformat(),
+            "duration_s": self.duration.total_seconds(),
+            "track": [list(p) for p in self.track],
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Activity:
+        source = values["source"]
+        if source not in ("gpx", "fit"):
+            raise ValueError(f"unknown source {source!r}")
+        return cls(
+            distance_m=int(values["distance_m"]),
+            started_at=datetime.fromisoformat(values["started_at"]).astimezone(UTC),
+            duration=timedelta(seconds=float(values["duration_s"])),
+            track=tuple((float(lat), float(lon)) for lat, lon in values["track"]),
+            source=source,
+        )
 
     def day(self, zone: str) -> date:
         """The activity's day: the date of its start in the run's time zone (IANA name)."""
@@ -189,97 +208,18 @@ def read_activity(data: bytes, filename: str) -> Activity:
 
 # --- Off the event loop, bounded -----------------------------------------------------------------------
 
-DEFAULT_TIMEOUT_S = 15.0
-"""Generous for the largest accepted file (200k GPX points take ~3-4 s here); hostile files fail in < 1 s."""
-DEFAULT_MEMORY_BYTES = 1 << 30
-"""Address space of the child: gpxpy needs ~1.5 KB a point, so 200k points fit with room to spare."""
-_one_at_a_time: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _to_json(activity: Activity) -> str:
-    return json.dumps({
-        "distance_m": activity.distance_m,
-        "started_at": activity.started_at.isoformat(),
-        "duration_s": activity.duration.total_seconds(),
-        "track": activity.track,
-        "source": activity.source,
-    })
-
-
-def _from_json(payload: dict[str, object]) -> Activity:
-    track = payload["track"]
-    assert isinstance(track, list)
-    source = payload["source"]
-    assert source in ("gpx", "fit")
-    return Activity(
-        distance_m=int(str(payload["distance_m"])),
-        started_at=datetime.fromisoformat(str(payload["started_at"])),
-        duration=timedelta(seconds=float(str(payload["duration_s"]))),
-        track=tuple((float(lat), float(lon)) for lat, lon in track),
-        source=source,
-    )
-
 
 async def read_activity_bounded(
     data: bytes, filename: str, timeout_s: float = DEFAULT_TIMEOUT_S, memory_bytes: int = DEFAULT_MEMORY_BYTES
 ) -> Activity:
     """`read_activity` in a child process: at most timeout_s seconds and memory_bytes of address space.
 
-    The cheap checks run here first. One file is read at a time (the machine's other core stays with the
-    bot); a child past its time is killed. Every failure is an ActivityFileError with a reply for the user.
+    The cheap checks run here first, without a child. One file is read at a time; a child past its time is
+    killed. Every failure is an ActivityFileError with the reply for the runner.
     """
     precheck(data, filename)
-    gate = _one_at_a_time.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
-    async with gate:
-        env = {k: v for k, v in os.environ.items() if "TOKEN" not in k} | {"OPENBLAS_NUM_THREADS": "1"}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.activity_files", filename, str(memory_bytes), str(math.ceil(timeout_s) + 1),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env,
-        )
-        try:
-            out, _ = await asyncio.wait_for(process.communicate(data), timeout_s)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-            raise ActivityFileError(
-                f"This file took too long to read (over {timeout_s:g} s), so the bot gave up on it."
-                f" Send {SEND_INSTEAD}, one day at a time."
-            ) from None
-    try:
-        payload = json.loads(out)
-    except ValueError:
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
-        raise ActivityFileError(payload["error"])
-    if process.returncode != 0 or not isinstance(payload, dict):
-        raise ActivityFileError(
-            f"This file needs more memory than the bot gives one file, so it was not read. Send {SEND_INSTEAD},"
-            " one day at a time."
-        )
-    return _from_json(payload)
-
-
-def _child_main(argv: list[str]) -> int:
-    """`python -m bot.activity_files NAME MEMORY_BYTES CPU_SECONDS`: file on stdin, JSON on stdout."""
-    filename, memory_bytes, cpu_s = argv[0], int(argv[1]), int(argv[2])
-    try:
-        import resource
-    except ImportError:  # not on Windows: the parent's timeout still bounds the time
-        pass
-    else:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
-    data = sys.stdin.buffer.read()
-    try:
-        result = _to_json(read_activity(data, filename))
-    except ActivityFileError as refused:
-        result = json.dumps({"error": refused.message})
-    except MemoryError:
-        return 3
-    sys.stdout.write(result)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1:]))
+    payload = await run_bounded(
+        "activity", data, filename, error=ActivityFileError, send_instead=SEND_INSTEAD, timeout_s=timeout_s,
+        memory_bytes=memory_bytes,
+    )  # fmt: skip
+    return Activity.from_dict(payload)

@@ -1,6 +1,7 @@
 """Route geometry: length, simplification, placing a position on the route, and the words for it.
 
-Pure: no I/O. Points are (lat, lon) in degrees; distances are metres (integers where they leave this module).
+Pure (no I/O), but for `read_route_bounded`, which runs `read_route` in a bounded child process.
+Points are (lat, lon) in degrees; distances are metres (integers where they leave this module).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.safe_gpx import FileRefusedError, load_gpx
+from bot.bounded_read import DEFAULT_TIMEOUT_S, run_bounded
+from bot.safe_gpx import FileRefusedError, check_size, load_gpx
 
 LatLon = tuple[float, float]
 FloatArray = npt.NDArray[np.float64]
@@ -26,6 +29,9 @@ OFF_ROUTE_M = 1_000
 """Farther than this from the route, a position is "off the route" (GPS error and parallel roads stay under it)."""
 AT_CHECKPOINT_M = 500
 """Closer than this to a checkpoint's km, a position is "at" it."""
+
+
+ROUTE_SEND_INSTEAD = "the route as a .gpx file"
 
 
 class RouteFileError(FileRefusedError):
@@ -226,6 +232,24 @@ class PlannedRoute:
     """Named waypoints farther than OFF_ROUTE_M from the route: not made checkpoints."""
     name: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values: the points, the checkpoints as [name, metres], the far waypoints, the name."""
+        return {
+            "points": [list(p) for p in self.route.points],
+            "checkpoints": [[c.name, c.along_m] for c in self.checkpoints],
+            "far_waypoints": list(self.far_waypoints),
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> PlannedRoute:
+        return cls(
+            route=Route.from_points([(float(lat), float(lon)) for lat, lon in values["points"]]),
+            checkpoints=tuple(Checkpoint(str(name), int(along)) for name, along in values["checkpoints"]),
+            far_waypoints=tuple(str(name) for name in values["far_waypoints"]),
+            name=values["name"],
+        )
+
 
 def read_route(data: bytes) -> PlannedRoute:
     """A planned route from GPX bytes: its tracks (else its routes) joined in file order, simplified to
@@ -234,7 +258,7 @@ def read_route(data: bytes) -> PlannedRoute:
     The length is that of the simplified route, the one positions are measured along. Raises
     RouteFileError with a message for the organiser.
     """
-    gpx = load_gpx(data, RouteFileError, what="a route", send_instead="the route as a .gpx file")
+    gpx = load_gpx(data, RouteFileError, what="a route", send_instead=ROUTE_SEND_INSTEAD)
     points: list[LatLon] = [
         (p.latitude, p.longitude) for track in gpx.tracks for segment in track.segments for p in segment.points
     ]
@@ -264,6 +288,15 @@ def read_route(data: bytes) -> PlannedRoute:
     checkpoints.sort(key=lambda c: c.along_m)
     title = next((t.name for t in gpx.tracks if t.name), None) or next((r.name for r in gpx.routes if r.name), None)
     return PlannedRoute(route=route, checkpoints=tuple(checkpoints), far_waypoints=tuple(far), name=title)
+
+
+async def read_route_bounded(data: bytes, timeout_s: float = DEFAULT_TIMEOUT_S) -> PlannedRoute:
+    """`read_route` in a bounded child process (see bot.bounded_read); RouteFileError on any failure."""
+    check_size(len(data), RouteFileError, ROUTE_SEND_INSTEAD)
+    payload = await run_bounded(
+        "route", data, "route.gpx", error=RouteFileError, send_instead=ROUTE_SEND_INSTEAD, timeout_s=timeout_s
+    )
+    return PlannedRoute.from_dict(payload)
 
 
 def km_text(metres: int) -> str:

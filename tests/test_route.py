@@ -23,6 +23,7 @@ from bot.route import (
     km_text,
     place,
     read_route,
+    read_route_bounded,
     simplify,
     track_length_m,
 )
@@ -194,3 +195,15 @@ def test_describe_place_without_checkpoints() -> None:
 @pytest.mark.parametrize(("metres", "text"), [(8_000, "8"), (2_300, "2.3"), (418_300, "418.3"), (50, "0.1"), (0, "0")])
 def test_km_text(metres: int, text: str) -> None:
     assert km_text(metres) == text
+
+
+async def test_bounded_route_read_gives_the_same_route_and_checkpoints(unity: bytes) -> None:
+    planned = await read_route_bounded(unity)
+    assert planned == read_route(unity)
+    assert describe_route(planned) == describe_route(read_route(unity))
+
+
+async def test_bounded_route_read_refuses_with_the_same_message() -> None:
+    with pytest.raises(RouteFileError) as caught:
+        await read_route_bounded(b'<!DOCTYPE gpx [<!ENTITY x "y">]><gpx>&x;</gpx>')
+    assert "declares a DOCTYPE or entities" in caught.value.message
