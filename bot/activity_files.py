@@ -144,9 +144,18 @@ def _fit_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
     points: list[LatLon] = []
     stamps: list[int] = []
     records = 0
+    start = 0  # of the current FIT file in the stream (a stream may chain several)
     try:
         with fitdecode.FitReader(data, check_crc=fitdecode.CrcCheck.DISABLED, processor=None) as reader:
             for frame in reader:
+                if frame.frame_type == fitdecode.FIT_FRAME_HEADER:
+                    # Each file's length and CRC are checked before its records are read: a cut or damaged
+                    # file is refused at once. fitdecode's own CRC check costs more than the whole parse.
+                    end = start + frame.header_size + frame.body_size + 2
+                    if end > len(data) or fit_crc(data[start:end]) != 0:
+                        raise _damaged()
+                    start = end
+                    continue
                 if frame.frame_type != fitdecode.FIT_FRAME_DATA or frame.name != "record":
                     continue
                 records += 1
@@ -165,18 +174,15 @@ def _fit_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
                     if abs(point[0]) <= 90 and abs(point[1]) <= 180:
                         points.append(point)
     except fitdecode.FitError as exc:
-        raise ActivityFileError(
-            f"This FIT file is damaged or cut short and could not be read. Send {SEND_INSTEAD} again,"
-            " exported anew from the watch or app."
-        ) from exc
-    # Checked after the parse, which stops at the first bad record of a junk file at once; fitdecode's own
-    # CRC check costs more than the parse, the table-driven one here a tenth of it
-    if fit_crc(data) != 0:
-        raise ActivityFileError(
-            f"This FIT file is damaged or cut short (its checksum does not match). Send {SEND_INSTEAD} again,"
-            " exported anew from the watch or app."
-        )
+        raise _damaged() from exc
     return points, [FIT_EPOCH + timedelta(seconds=s) for s in stamps]
+
+
+def _damaged() -> ActivityFileError:
+    return ActivityFileError(
+        f"This FIT file is damaged or cut short and could not be read. Send {SEND_INSTEAD} again,"
+        " exported anew from the watch or app."
+    )
 
 
 def read_activity(data: bytes, filename: str) -> Activity:

@@ -153,6 +153,21 @@ def test_a_fit_with_a_damaged_byte_is_refused(day1_fit: bytes) -> None:
     assert refusal(bytes(damaged), "run.fit").startswith("This FIT file is damaged or cut short")
 
 
+def test_junk_after_a_fit_file_is_refused(day1_fit: bytes) -> None:
+    assert refusal(day1_fit + bytes(range(256)) * 100, "run.fit").startswith("This FIT file is damaged or cut short")
+
+
+def test_chained_fit_files_are_read_as_one_activity() -> None:
+    route = demo_files.unity_route()
+    morning = demo_files.run_along(route, 0, 10_000, demo_files.DAY1_START)
+    evening = demo_files.run_along(route, 10_000, 5_000, demo_files.DAY1_START + timedelta(hours=8))
+    chained = demo_files.activity_fit(morning) + demo_files.activity_fit(evening)
+    activity = read_activity(chained, "chained.fit")
+    assert abs(activity.distance_m - 15_000) <= 5
+    assert activity.started_at == demo_files.DAY1_START
+    assert activity.duration == timedelta(hours=8) + (evening[-1].at - evening[0].at)
+
+
 def test_a_truncated_gpx_is_refused(day1_gpx: bytes) -> None:
     assert refusal(day1_gpx[: len(day1_gpx) // 2]).startswith("This GPX file is damaged and could not be read.")
 
