@@ -17,7 +17,7 @@ import time
 
 from telegram.ext import Application
 
-from bot import delivery, render
+from bot import delivery, live_page, photos, render
 from bot.context import BotContext
 from bot.delivery import Outcome, Outgoing
 from bot.services import nudges, summaries
@@ -46,11 +46,14 @@ def schedule(app: Application) -> None:
 
 
 async def send_summaries(context: BotContext) -> None:
+    """Each summary is rendered once and its chart drawn and uploaded once, whatever the number of chats;
+    a private chat gets a Mini App button to the live page, a group a link (with PUBLIC_URL)."""
     for batch in await summaries.due(context.db, context.now()):
         text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
-        tally = await delivery.deliver(
-            context.application, (Outgoing(chat_id, text) for chat_id in batch.chat_ids), batch.key
-        )
+        picture = await photos.chart(context.bot_data, batch.chart)
+        buttons = {private: live_page.button(context.settings, private) for private in (True, False)}
+        messages = (Outgoing(chat_id, text, picture, buttons[chat_id > 0]) for chat_id in batch.chat_ids)
+        tally = await delivery.deliver(context.application, messages, batch.key)
         log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chat_ids), dict(tally))
     await send_nudges(context)
 

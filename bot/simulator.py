@@ -39,6 +39,7 @@ Responder = Callable[[str, Params], "tuple[int, Any] | None"]
 class Call:
     method: str
     params: Params
+    uploads: dict[str, bytes] = field(default_factory=dict)  # files sent as multipart data (an upload)
 
     @property
     def chat_id(self) -> int | None:
@@ -60,6 +61,7 @@ class FakeBotAPI(BaseRequest):
         self.clock = clock or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(100_000)
         self.admins: dict[int, list[Person]] = {}  # chat id -> its administrators, the owner first
+        self.files: dict[str, bytes] = {}  # file id -> the bytes getFile and the download serve
 
     @property
     def read_timeout(self) -> float | None:
@@ -81,9 +83,13 @@ class FakeBotAPI(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:  # a download of a file getFile named: files/<file id>
+            data = self.files.get(url.rsplit("/", 1)[-1])
+            return (200, data) if data is not None else (404, b'{"ok": false, "error_code": 404}')
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        call = Call(api_method, params)
+        uploads = {name: part[1] for name, part in (request_data.multipart_data or {}).items()} if request_data else {}
+        call = Call(api_method, params, {k: v for k, v in uploads.items() if isinstance(v, bytes)})
         self.calls.append(call)
         answer = self.responder(api_method, params) if self.responder else None
         if answer is not None:
@@ -104,6 +110,13 @@ class FakeBotAPI(BaseRequest):
             }
         if call.method == "getUpdates":
             return []
+        if call.method == "getFile":
+            file_id = str(call.params["file_id"])
+            data = self.files.get(file_id)
+            if data is None:
+                return {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(data),
+                    "file_path": f"files/{file_id}"}  # fmt: skip
         if call.method == "getChatAdministrators":
             admins = self.admins.get(call.chat_id or 0, [])
             return [chat_member(p.as_user(), "creator" if i == 0 else "administrator") for i, p in enumerate(admins)]
@@ -120,9 +133,9 @@ class FakeBotAPI(BaseRequest):
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Unity Run", "username": self.username},
             }
             if call.method == "sendPhoto":
-                message["photo"] = [
-                    {"file_id": str(call.params.get("photo")), "file_unique_id": "u", "width": 1280, "height": 960}
-                ]
+                # a photo sent by file id keeps it; an upload (multipart, not in the parameters) gets a new one
+                file_id = str(call.params.get("photo") or f"uploaded-{message['message_id']}")
+                message["photo"] = [{"file_id": file_id, "file_unique_id": "u", "width": 1280, "height": 960}]
                 message["caption"] = call.params.get("caption", "")
             else:
                 message["text"] = call.params.get("text", "")
