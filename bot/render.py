@@ -603,3 +603,7 @@ def chart_caption(figures: ChartData) -> str:
 
 def position_policy(policy: PositionPolicy) -> str:
     return f"📍 {escape(policy.describe())}\n/progress, /today, the daily summaries and the live page all follow it."
+
+
+def completion_caption(result: Logged) -> str:
+    return f"🏅 {escape(result.first_name)}: {km(result.status.logged_m)} km for {escape(result.run.title)}"

@@ -190,3 +190,15 @@ async def test_health_answers_503_until_polling_works_then_200_with_the_backlog(
     healthy = await http.get("/healthz")
     assert (starting.status_code, starting.json()["status"]) == (503, "starting")
     assert healthy.status_code == 200 and healthy.json()["outbox_backlog"] == 0
+
+
+async def test_reaching_the_pledge_brings_a_completion_card_once(unity):
+    await unity.say(ASHA, "/pledge 10")
+    before = await unity.send(unity.updates.text(ASHA, "/log 6"))
+    reached = await unity.send(unity.updates.text(ASHA, "/log 4"))
+    after = await unity.send(unity.updates.text(ASHA, "/log 1"))
+
+    [card] = [c for c in reached if c.method == "sendPhoto"]
+    assert card.chat_id == ASHA.id and card.uploads["photo"].startswith(PNG)
+    assert card.params["caption"] == "🏅 Asha: 10 km for The Unity Run"
+    assert [c.method for c in before + after] == ["sendMessage", "sendMessage"]
