@@ -3,6 +3,7 @@ all through the real Application and its fake Bot API."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -196,9 +197,14 @@ async def test_reaching_the_pledge_brings_a_completion_card_once(unity):
     await unity.say(ASHA, "/pledge 10")
     before = await unity.send(unity.updates.text(ASHA, "/log 6"))
     reached = await unity.send(unity.updates.text(ASHA, "/log 4"))
+    for _ in range(500):  # the card is drawn while the bot goes on: wait for it (5 s at most)
+        if any(c.method == "sendPhoto" for c in unity.api.calls):
+            break
+        await asyncio.sleep(0.01)
     after = await unity.send(unity.updates.text(ASHA, "/log 1"))
 
-    [card] = [c for c in reached if c.method == "sendPhoto"]
+    assert [c.method for c in reached] == ["sendMessage"]  # the reply did not wait for the drawing
+    [card] = [c for c in unity.api.calls if c.method == "sendPhoto"]
     assert card.chat_id == ASHA.id and card.uploads["photo"].startswith(PNG)
     assert card.params["caption"] == "🏅 Asha: 10 km for The Unity Run"
     assert [c.method for c in before + after] == ["sendMessage", "sendMessage"]

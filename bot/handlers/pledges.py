@@ -1,7 +1,7 @@
 """Supporters' pledges and their own km: /pledge (and its quick choices), /log, /mypledge, /supporters,
 /hideme, /showme, and the pace reminders' /quiet and /nudge. /undo of a log is in runner.undo."""
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 
 from bot import pictures, render
 from bot.context import BotContext
@@ -43,14 +43,17 @@ async def choose(update: Update, context: BotContext) -> None:
     await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))
 
 
-async def _reply_logged(update: Update, result: pledges.Logged) -> None:
+async def _reply_logged(update: Update, context: BotContext, result: pledges.Logged) -> None:
     message = message_of(update)
     keyboard = KEYBOARD if result.status.pledged_m is None else None
     await message.reply_text(render.logged(result), reply_markup=keyboard)
-    if result.congratulate:  # the pledge is reached: a card to keep (and share)
-        status, run = result.status, result.run
-        card = await pictures.draw(pictures.completion_card, result.first_name, status.logged_m, run.title)
-        await message.reply_photo(card, caption=render.completion_caption(result))
+    if result.congratulate:  # the pledge is reached: a card to keep, drawn while the bot goes on
+        context.application.create_task(_send_card(message, result), update=update)
+
+
+async def _send_card(message: Message, result: pledges.Logged) -> None:
+    card = await pictures.draw(pictures.completion_card, result.first_name, result.status.logged_m, result.run.title)
+    await message.reply_photo(card, caption=render.completion_caption(result))
 
 
 def _log_message(update: Update) -> pledges.LogMessage:
@@ -61,7 +64,7 @@ def _log_message(update: Update) -> pledges.LogMessage:
 
 async def log_km(update: Update, context: BotContext) -> None:
     result = await pledges.log(context.db, _log_message(update), message_of(update).date)
-    await _reply_logged(update, result)
+    await _reply_logged(update, context, result)
 
 
 async def edit_log(update: Update, context: BotContext) -> None:
@@ -70,7 +73,7 @@ async def edit_log(update: Update, context: BotContext) -> None:
     if not is_command_for(message, "log", context.bot.username):
         return
     result = await pledges.record_log_edit(context.db, _log_message(update), sent_at(message), message.date)
-    await _reply_logged(update, result)
+    await _reply_logged(update, context, result)
 
 
 async def my_pledge(update: Update, context: BotContext) -> None:
