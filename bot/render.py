@@ -13,6 +13,7 @@ from bot.stats import Progress, Stage
 if TYPE_CHECKING:  # the services render their outbox messages with this module: no import cycle
     from bot.pledge_math import Status
     from bot.services.chats import Subscribed
+    from bot.services.checkpoints import Where
     from bot.services.news import News
     from bot.services.nudges import Reminders
     from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
@@ -94,6 +95,7 @@ def progress(report: ProgressReport) -> str:
         lines += _final_lines(p)
     else:
         lines += [f"Day {p.day} of {p.days_total}", "", *_distance_lines(p), "", *_pace_lines(p)]
+    lines += _where_lines(report.where)
     if report.companions or len(report.leads) > 1:
         lines.append("")
     if len(report.leads) > 1:
@@ -307,7 +309,7 @@ def daily_summary(summary: DaySummary, supporters: str | None = None) -> str:
             "",
         ]
         lines += _day_lines(summary.entries) or [f"No update from the runners on day {p.day}."]
-        lines += ["", f"Route: {route}", *rest, *_pace_lines(p)]
+        lines += ["", f"Route: {route}", *rest, *_pace_lines(p), *_where_lines(summary.where)]
     if summary.position:
         lines.append(map_link(summary.position, run))
     if supporters:
@@ -587,3 +589,10 @@ def reminders(result: Reminders, summary_time: str) -> str:
         f"🔔 {state}: when your logged km fall behind the pace of your pledge, I send you one short "
         f"private message that day at {summary_time}{zone}. /quiet stops them."
     )
+
+
+def _where_lines(where: Where | None) -> list[str]:
+    """The place on the planned route and the next checkpoint (bot.render_route)."""
+    from bot.render_route import where_lines  # render_route builds on this module
+
+    return where_lines(where)

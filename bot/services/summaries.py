@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import stats
+from bot.services import checkpoints as checkpoint_news
 from bot.services.chats import LogKey
 from bot.services.pledges import DayActivity, day_activity
 from storage import positions, runners, runs, subscriptions, updates
@@ -38,6 +39,7 @@ class DaySummary:
     entries: list[DayEntry]  # that day's updates, in the order they were posted
     position: Position | None
     final: bool
+    where: checkpoint_news.Where | None = None  # on the planned route, and the next checkpoint
 
 
 def day_summary(conn: sqlite3.Connection, run: Run, day: date, final: bool = False) -> DaySummary:
@@ -51,7 +53,9 @@ def day_summary(conn: sqlite3.Connection, run: Run, day: date, final: bool = Fal
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     entries = updates.of_day(conn, run.id, day)
-    return DaySummary(run, day, progress, entries, positions.latest(conn, run.id), final)
+    position = positions.latest(conn, run.id)
+    where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, day)
+    return DaySummary(run, day, progress, entries, position, final, where)
 
 
 @dataclass(frozen=True)
