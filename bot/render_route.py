@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -19,11 +20,14 @@ def _day_and_date(day: date, start: date) -> str:
     return f"day {day_number(day, start)} ({day.day} {day:%b})"
 
 
-def checkpoint_passed(run: Run, name: str, at_m: int, day: date) -> str:
-    """The news followers and subscribed chats get once, when the route first passes a checkpoint."""
+def checkpoint_passed(run: Run, passed: Sequence[tuple[str, int]], day: date) -> str:
+    """The news followers and subscribed chats get once, when the route first passes checkpoints
+    ((name, metres) in route order; one message for all those one update passes)."""
+    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in passed]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     return (
-        f"📍 <b>{escape(run.title)} has passed {escape(name)}</b> (km {km(at_m)}) on day "
-        f"{day_number(day, run.start_date)}.\n/progress for the details · /checkpoints for the way ahead"
+        f"📍 {escape(run.title)} has passed {listed} on day {day_number(day, run.start_date)}.\n"
+        "/progress for the details · /checkpoints for the way ahead"
     )
 
 

@@ -139,12 +139,12 @@ async def test_a_checkpoint_passed_is_announced_once_and_given_back_by_undo(unit
     await unity.deliver()
     await unity.say(MILIND, "/update 24")
     news = [c.text for c in await unity.deliver() if c.chat_id == RAVI.id]
-    assert any("has passed Vasai Fort</b> (km 20) on day 1" in t for t in news)
+    assert "📍 The Unity Run has passed <b>Vasai Fort</b> (km 20) on day 1." in "\n".join(news)
     await unity.say(MILIND, "/undo")
     assert (await unity.query(checkpoints.of_run, 1))[0].passed_on is None
     await unity.say(MILIND, "/update 25")
     again = [c.text for c in await unity.deliver() if c.chat_id == RAVI.id]
-    assert sum("has passed Vasai Fort" in t for t in again) == 1
+    assert sum("has passed <b>Vasai Fort</b>" in t for t in again) == 1
     await unity.say(MILIND, "/update 5")
     later = [c.text for c in await unity.deliver() if c.chat_id == RAVI.id]
     assert not any("Vasai Fort" in t for t in later)
@@ -187,3 +187,51 @@ async def test_the_daily_summary_shows_the_next_checkpoint(unity) -> None:
     calls = await unity.run_jobs(SUMMARIES)
     summary = next(c.text for c in calls if c.chat_id == -100123)
     assert "📍 Next checkpoint: Vasai, 24 km to go, ETA day 2 (16 Aug)" in summary
+
+
+async def test_checkpoints_passed_by_one_update_make_one_message(unity) -> None:
+    await unity.say(RAVI, "/follow")
+    await unity.say(ORGANISER, "/checkpoint Vasai | 48")
+    await unity.say(ORGANISER, "/checkpoint Virar | 57")
+    await unity.say(MILIND, "/update 60")
+    news = [c.text for c in await unity.deliver() if "has passed" in c.text and c.chat_id == RAVI.id]
+    assert news == [
+        "📍 The Unity Run has passed <b>Vasai</b> (km 48) and <b>Virar</b> (km 57) on day 1.\n"
+        "/progress for the details · /checkpoints for the way ahead"
+    ]
+
+
+async def test_a_file_with_entity_expansion_gets_a_clear_reply(unity) -> None:
+    bomb = b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;">]><gpx>&b;</gpx>'
+    reply = await unity.send_file(MILIND, "run.gpx", bomb)
+    assert "declares a DOCTYPE or entities" in reply
+
+
+async def test_other_chats_are_answered_while_a_file_is_read(unity, monkeypatch) -> None:
+    import asyncio
+
+    from bot.services import routes
+
+    release = asyncio.Event()
+    real_read = routes.read_activity_bounded
+
+    async def slow_read(data: bytes, name: str):
+        await release.wait()
+        return await real_read(data, name)
+
+    monkeypatch.setattr(routes, "read_activity_bounded", slow_read)
+    unity.clock.now = day_of_run(1, 9)
+    reading = asyncio.create_task(unity.send_file(MILIND, "run.gpx", day1_gpx()))
+    await asyncio.sleep(0)
+    assert "Day 1 of 8" in await unity.say(RAVI, "/progress")
+    assert not reading.done()
+    release.set()
+    assert "Posted <b>24 km</b> for day 1" in await reading
+
+
+async def test_an_undone_file_update_can_be_sent_again(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    await unity.send_file(MILIND, "run.gpx", day1_gpx(), file_id="a", file_unique_id="same")
+    assert "Removed your update of 24 km" in await unity.say(MILIND, "/undo")
+    reply = await unity.send_file(MILIND, "run.gpx", day1_gpx(), file_id="b", file_unique_id="same")
+    assert "Posted <b>24 km</b> for day 1" in reply

@@ -32,9 +32,10 @@ def route_changed(conn: sqlite3.Connection, run: Run, route_m: int, day: date, n
     released = checkpoints.release_beyond(conn, run.id, route_m)
     if released:
         outbox.cancel(conn, [topic(run.id, c.id) for c in released])
-    for passed in checkpoints.pass_within(conn, run.id, route_m, day, now):
-        text = render_route.checkpoint_passed(run, passed.name, passed.at_m, day)
-        outbox.to_everyone(conn, CHECKPOINT, text, now, topic=topic(run.id, passed.id))
+    passed = checkpoints.pass_within(conn, run.id, route_m, day, now)
+    if passed:  # one message for all an update passes, taken back with the farthest (given back first)
+        text = render_route.checkpoint_passed(run, [(c.name, c.at_m) for c in passed], day)
+        outbox.to_everyone(conn, CHECKPOINT, text, now, topic=topic(run.id, passed[-1].id))
 
 
 def mark_reached_quietly(conn: sqlite3.Connection, run: Run, route_m: int, day: date, now: datetime) -> None:
@@ -81,7 +82,7 @@ def where(
             placement = Placement(along_m=min(covered_m, route.length_m), off_route_m=0)
         place_text = describe_place(placement, [Checkpoint(c.name, c.at_m) for c in stored])
     upcoming = next_mark([Mark(c.name, c.at_m, c.passed_on) for c in stored], covered_m)
-    if upcoming is None:
+    if upcoming is None or run.ended_at is not None:
         return Where(place_text, None, 0, None, run.start_date)
     return Where(
         place_text, upcoming.name, upcoming.at_m - covered_m,
