@@ -61,6 +61,8 @@ def test_implausible(metres: int, seconds: float, why: str | None) -> None:
     assert implausible(metres, seconds) == why
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(18_720, "5 h 12 min"), (2_880, "48 min"), (7_200, "2 h"), (90, "2 min")])
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(18_720, "5 h 12 min"), (2_880, "48 min"), (7_200, "2 h"), (90, "2 min")]
+)
 def test_duration_text(seconds: float, text: str) -> None:
     assert duration_text(seconds) == text
