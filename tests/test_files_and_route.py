@@ -235,3 +235,12 @@ async def test_an_undone_file_update_can_be_sent_again(unity) -> None:
     assert "Removed your update of 24 km" in await unity.say(MILIND, "/undo")
     reply = await unity.send_file(MILIND, "run.gpx", day1_gpx(), file_id="b", file_unique_id="same")
     assert "Posted <b>24 km</b> for day 1" in reply
+
+
+async def test_a_route_file_that_cannot_be_used_changes_nothing(unity) -> None:
+    await with_route(unity)
+    reply = await unity.send_file(ORGANISER, "route.gpx", b"PK\x03\x04" + b"\x00" * 64, caption="/route")
+    assert "This is a zip archive, not a GPX file. Unzip it and send the route as a .gpx file." in reply
+    calls = await unity.send(unity.updates.document(ORGANISER, "r.gpx", "big", file_size=30_000_000, caption="/route"))
+    assert "over 20 MB" in calls[-1].text and all(c.method != DOWNLOAD for c in calls)
+    assert len(await unity.query(checkpoints.of_run, 1)) == 11
