@@ -75,7 +75,8 @@ def hostile_files(fit: bytes) -> dict[str, tuple[bytes, str]]:
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("run.gpx", b"<gpx/>")
     laughs = b'<!ENTITY a "lol">' + b"".join(
-        b'<!ENTITY a%d "%s">' % (i, (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10) for i in range(1, 10))
+        b'<!ENTITY a%d "%s">' % (i, (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10) for i in range(1, 10)
+    )
     point = b'<trkpt lat="19.1" lon="72.9"/>'
     damaged = bytearray(fit)
     damaged[len(damaged) // 2] ^= 0xFF

@@ -44,8 +44,14 @@ async def measure_async(
     if wrk is None:
         raise RuntimeError("wrk is not installed: apt-get install -y wrk")
     process = await asyncio.create_subprocess_exec(
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{duration_s}s", "--latency", url,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration_s}s",
+        "--latency",
+        url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await process.communicate()
     return {**parse_wrk(out.decode()), "web.connections": connections, "web.duration_s": duration_s}

@@ -7,6 +7,7 @@ Commands = tuple[tuple[str, str], ...]
 ANYONE: Commands = (
     ("progress", "Where the run stands: km, pace, projection"),
     ("today", "Today's updates from the runners"),
+    ("chart", "A chart: km so far against the plan, and each day's km"),
     ("checkpoints", "The route's checkpoints: passed on day N, or the ETA at the current pace"),
     ("pledge", "Commit to a share of the run: /pledge (5%), /pledge 10%, /pledge 20 km"),
     ("log", "Log your own km: /log 5 [note], /log 5 yesterday [note]; /undo removes the last"),
@@ -33,6 +34,7 @@ ORGANISER: Commands = (
     ("setend", "Move the end date: /setend 2021-08-24"),
     ("endrun", "Close the run where it stands"),
     ("invite", "A one-time link that makes its user a runner: /invite lead|companion"),
+    ("position", "What the public sees of the runner's position: /position live|delay 30|coarse|hide"),
     ("checkpoint", "/checkpoint Surat | 270 adds one, /checkpoint remove Surat; a .gpx with caption /route: the route"),
 )
 RUNNER_EXTRA = "You can also share your location with me here (a live location is followed)."

@@ -31,6 +31,9 @@ class Settings:
     default_timezone: str = "Asia/Kolkata"
     log_level: str = "INFO"
     summary_time: str = "21:00"  # HH:MM, the daily summary's default local time
+    web_port: int | None = None  # the live page's port; None: no page
+    web_host: str = "127.0.0.1"
+    public_url: str | None = None  # the page's https address, for the buttons and the Mini App
 
     def is_organiser(self, user_id: int | None) -> bool:
         return user_id in self.admin_ids
@@ -56,6 +59,9 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         default_timezone=_timezone("DEFAULT_TIMEZONE", get("DEFAULT_TIMEZONE", "Asia/Kolkata")),
         log_level=_log_level(get("LOG_LEVEL", "INFO")),
         summary_time=_time_of_day("SUMMARY_TIME", get("SUMMARY_TIME", "21:00")),
+        web_port=_port(get("WEB_PORT")),
+        web_host=get("WEB_HOST", "127.0.0.1"),
+        public_url=_public_url(get("PUBLIC_URL")),
     )
 
 
@@ -111,3 +117,19 @@ def _log_level(level: str) -> str:
     if level.upper() not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
     return level.upper()
+
+
+def _port(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"WEB_PORT must be a TCP port number (1 to 65535), not {text!r}")
+    return int(text)
+
+
+def _public_url(url: str) -> str | None:
+    if not url:
+        return None
+    if not re.match(r"^https://[^\s/?#]+(/[^\s?#]*)?$", url):
+        raise ConfigError(f"PUBLIC_URL must be the page's https:// address (Telegram opens only https), not {url!r}")
+    return url.rstrip("/") + "/"

@@ -21,18 +21,20 @@ import enum
 import logging
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import render
 from bot.context import CLOCK, DB
+from bot.photos import Picture
 from bot.services import chats
 from bot.services.chats import LogKey
 from storage.db import Database
@@ -62,6 +64,11 @@ class Outcome(enum.Enum):
 class Outgoing:
     chat_id: int
     text: str
+    picture: Picture | None = None  # sent with the text as its caption when it fits, else before it
+    markup: InlineKeyboardMarkup | None = None  # under the text
+
+    def to(self, chat_id: int) -> Outgoing:
+        return replace(self, chat_id=chat_id)
 
 
 @dataclass(frozen=True)
@@ -85,13 +92,32 @@ def _seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def send(bot: Bot, chat_id: int, text: str) -> Sent:
-    """Send one message, retrying what is worth retrying; never raises a TelegramError."""
+async def send(bot: Bot, message: Outgoing) -> Sent:
+    """Send one message (its picture too), retrying what is worth retrying; never raises a TelegramError.
+
+    A picture is uploaded once (bot.photos), then sent by file id; with a text too long for a caption
+    it goes first, then the text."""
+    chat_id, text, picture = message.chat_id, message.text, message.picture
+    if picture is None:
+        return await _attempt(lambda: bot.send_message(chat_id, text, reply_markup=message.markup))
+    if len(text) <= MessageLimit.CAPTION_LENGTH:
+        return await _attempt(
+            lambda: picture.send(
+                lambda photo: bot.send_photo(chat_id, photo, caption=text, reply_markup=message.markup)
+            )
+        )
+    sent = await _attempt(lambda: picture.send(lambda photo: bot.send_photo(chat_id, photo)))
+    if sent.outcome is not Outcome.SENT:
+        return sent
+    return await _attempt(lambda: bot.send_message(chat_id, text, reply_markup=message.markup))
+
+
+async def _attempt(call: Callable[[], Awaitable[Message]]) -> Sent:
     waits = failures = 0
     while True:
         try:
-            message = await bot.send_message(chat_id, text)
-            return Sent(Outcome.SENT, message.message_id)
+            sent = await call()
+            return Sent(Outcome.SENT, sent.message_id)
         except RetryAfter as exc:
             if waits == RETRY_AFTER_TRIES:
                 return Sent(Outcome.FAILED, error=exc.message, retry=True)
@@ -140,7 +166,7 @@ async def deliver(app: Application, messages: Iterable[Outgoing], key: LogKey | 
             if result.outcome is Outcome.MIGRATED and new_chat_id is not None:  # a supergroup now: follow it
                 log.info("Chat %s became %s: its subscription moves there", message.chat_id, new_chat_id)
                 await chats.migrate_chat(db, message.chat_id, new_chat_id)
-                tally += await deliver(app, [Outgoing(new_chat_id, message.text)], key)
+                tally += await deliver(app, [message.to(new_chat_id)], key)
             else:
                 tally[result.outcome] += 1
     return tally
@@ -202,12 +228,12 @@ async def _record(db: Database, page: _Page, now: datetime) -> None:
 
 async def send_and_settle(bot: Bot, db: Database, message: Outgoing) -> Sent:
     """Send, and settle what the answer says of the chat: gone or without rights, it is forgotten."""
-    sent = await send(bot, message.chat_id, message.text)
+    sent = await send(bot, message)
     if sent.outcome in (Outcome.GONE, Outcome.NO_RIGHTS):
         log.info("Chat %s: %s; its subscription and follow end", message.chat_id, sent.error)
         ended = await chats.forget_chat(db, message.chat_id)
         if sent.outcome is Outcome.NO_RIGHTS and ended and ended.subscribed_by:
-            await send(bot, ended.subscribed_by, render.lost_rights(ended.title))
+            await send(bot, Outgoing(ended.subscribed_by, render.lost_rights(ended.title)))
     elif sent.outcome is Outcome.FAILED:
         log.warning("Could not send to chat %s: %s", message.chat_id, sent.error)
     return sent

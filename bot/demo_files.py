@@ -113,8 +113,15 @@ class Sample:
     """Metres since the start, as a watch records it."""
 
 
-def run_along(route: Route, start_m: float, distance_m: float, started_at: datetime, *, pace_s_per_km: float = 390.0,
-              every_s: float = 1.0) -> list[Sample]:
+def run_along(
+    route: Route,
+    start_m: float,
+    distance_m: float,
+    started_at: datetime,
+    *,
+    pace_s_per_km: float = 390.0,
+    every_s: float = 1.0,
+) -> list[Sample]:
     """A run of distance_m along the route from start_m, at an even pace, one sample every every_s seconds."""
     speed = 1000.0 / pace_s_per_km
     total_s = distance_m / speed
@@ -153,8 +160,14 @@ _NO_POSITION = 0x7FFFFFFF
 
 
 # FIT base types: (struct format, base type byte)
-_ENUM, _UINT8, _UINT16, _SINT32, _UINT32, _UINT32Z = ("B", 0x00), ("B", 0x02), ("H", 0x84), ("i", 0x85), \
-    ("I", 0x86), ("I", 0x8C)
+_ENUM, _UINT8, _UINT16, _SINT32, _UINT32, _UINT32Z = (
+    ("B", 0x00),
+    ("B", 0x02),
+    ("H", 0x84),
+    ("i", 0x85),
+    ("I", 0x86),
+    ("I", 0x8C),
+)
 
 
 class _FitWriter:
@@ -198,10 +211,23 @@ def activity_fit(samples: Sequence[Sample], *, with_session: bool = True, with_p
         fit.data(1, _fit_time(s.at), lat, lon, round(s.distance_m * 100), round((12.0 + 500) * 5), 150)
     elapsed_ms = round((end - start).total_seconds() * 1000)
     if with_session:
-        fit.define(2, 18, [(253, _UINT32), (2, _UINT32), (7, _UINT32), (8, _UINT32), (9, _UINT32), (5, _ENUM),
-                           (0, _ENUM), (1, _ENUM)])
-        fit.data(2, _fit_time(end), _fit_time(start), elapsed_ms, elapsed_ms, round(samples[-1].distance_m * 100),
-                 1, 8, 1)  # running; event session, stop
+        fit.define(
+            2,
+            18,
+            [
+                (253, _UINT32),
+                (2, _UINT32),
+                (7, _UINT32),
+                (8, _UINT32),
+                (9, _UINT32),
+                (5, _ENUM),
+                (0, _ENUM),
+                (1, _ENUM),
+            ],
+        )
+        fit.data(
+            2, _fit_time(end), _fit_time(start), elapsed_ms, elapsed_ms, round(samples[-1].distance_m * 100), 1, 8, 1
+        )  # running; event session, stop
     fit.define(3, 34, [(253, _UINT32), (0, _UINT32), (1, _UINT16), (2, _ENUM), (3, _ENUM), (4, _ENUM)])
     fit.data(3, _fit_time(end), elapsed_ms, 1 if with_session else 0, 0, 26, 1)  # manual; event activity, stop
     return fit.to_bytes()

@@ -93,6 +93,11 @@ async def load(db: Database, now: datetime) -> ExactlyOnce:
     return ExactlyOnce(await db.transaction(work, changes=()))
 
 
+async def forget_old(db: Database, now: datetime) -> None:
+    """Drop the ids handled more than KEEP ago (hourly): Telegram never delivers those again."""
+    await db.transaction(lambda conn: inbox.forget_before(conn, now - KEEP), changes=())
+
+
 async def receive(db: Database, updates: Sequence[Update], now: datetime) -> set[int]:
     """Store a fetched batch in the inbox; the ids that are new (not stored or handled before)."""
     batch = [(u.update_id, u.to_dict()) for u in updates]

@@ -17,7 +17,7 @@ import time
 
 from telegram.ext import Application
 
-from bot import delivery, render
+from bot import delivery, exactly_once, live_page, photos, render
 from bot.context import BotContext
 from bot.delivery import Outcome, Outgoing
 from bot.services import nudges, summaries
@@ -25,6 +25,7 @@ from bot.services import nudges, summaries
 log = logging.getLogger(__name__)
 
 SUMMARIES = "daily summaries"
+HOUSEKEEPING = "housekeeping"
 EVERY = 60  # seconds between passes: a summary goes out within a minute of its time
 
 
@@ -33,7 +34,7 @@ def schedule(app: Application) -> None:
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
-    for job in queue.get_jobs_by_name(SUMMARIES):
+    for job in (*queue.get_jobs_by_name(SUMMARIES), *queue.get_jobs_by_name(HOUSEKEEPING)):
         job.schedule_removal()
     queue.run_repeating(
         send_summaries,
@@ -43,14 +44,23 @@ def schedule(app: Application) -> None:
         # a pass that takes longer than a minute (thousands of chats) is not run twice at once
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": EVERY},
     )
+    queue.run_repeating(housekeeping, interval=3600, first=3600, name=HOUSEKEEPING)
+
+
+async def housekeeping(context: BotContext) -> None:
+    """Hourly: the inbox forgets the update ids handled more than two days ago."""
+    await exactly_once.forget_old(context.db, context.now())
 
 
 async def send_summaries(context: BotContext) -> None:
+    """Each summary is rendered once and its chart drawn and uploaded once, whatever the number of chats;
+    a private chat gets a Mini App button to the live page, a group a link (with PUBLIC_URL)."""
     for batch in await summaries.due(context.db, context.now()):
         text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
-        tally = await delivery.deliver(
-            context.application, (Outgoing(chat_id, text) for chat_id in batch.chat_ids), batch.key
-        )
+        picture = await photos.chart(context.bot_data, batch.chart)
+        buttons = {private: live_page.button(context.settings, private) for private in (True, False)}
+        messages = (Outgoing(chat_id, text, picture, buttons[chat_id > 0]) for chat_id in batch.chat_ids)
+        tally = await delivery.deliver(context.application, messages, batch.key)
         log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chat_ids), dict(tally))
     await send_nudges(context)
 

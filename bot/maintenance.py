@@ -92,9 +92,7 @@ async def check(settings: Settings, request: BaseRequest | None = None) -> list[
     return (await survey(settings, request=request)).problems
 
 
-async def survey(
-    settings: Settings, request: BaseRequest | None = None, skip: frozenset[str] = frozenset()
-) -> Survey:
+async def survey(settings: Settings, request: BaseRequest | None = None, skip: frozenset[str] = frozenset()) -> Survey:
     """What `check` finds: the database (read-only) and getMe. `skip`: settings known to be wrong."""
     found = Survey()
     if DATABASE not in skip:

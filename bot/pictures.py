@@ -94,8 +94,13 @@ def progress_chart(data: ChartData) -> bytes:
             xs = [0, *days[: len(cumulative)]]
             top.plot(xs, [0, *cumulative], color=ACCENT, linewidth=3, marker="o", markersize=5, label="covered")
             top.annotate(
-                f"{km(covered_m)} km", (xs[-1], cumulative[-1]), xytext=(8, -4), textcoords="offset points",
-                color=ACCENT, fontsize=12, fontweight="bold",
+                f"{km(covered_m)} km",
+                (xs[-1], cumulative[-1]),
+                xytext=(8, -4),
+                textcoords="offset points",
+                color=ACCENT,
+                fontsize=12,
+                fontweight="bold",
             )
         top.set_ylim(0, data.distance_m / 1000 * 1.05)
         top.set_ylabel("km in all", color=HINT)
@@ -104,8 +109,15 @@ def progress_chart(data: ChartData) -> bytes:
         bottom.bar(days[: len(run_days)], [m / 1000 for m in run_days], color=BARS, width=0.6)
         for n, metres in zip(days, run_days, strict=False):
             if metres:
-                bottom.annotate(km(metres), (n, metres / 1000), xytext=(0, 3), textcoords="offset points",
-                                ha="center", fontsize=10, color=INK)
+                bottom.annotate(
+                    km(metres),
+                    (n, metres / 1000),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=10,
+                    color=INK,
+                )
         per_day_plan = data.distance_m / days_total / 1000
         bottom.axhline(per_day_plan, color=PLAN, linestyle="--", linewidth=1.5)
         bottom.set_ylim(0, max([per_day_plan, *(m / 1000 for m in run_days)]) * 1.25)
@@ -129,10 +141,19 @@ def completion_card(name: str, km_m: int, run_title: str) -> bytes:
         figure.patch.set_facecolor("#fff4e6")
         from matplotlib.patches import FancyBboxPatch
 
-        figure.patches.append(FancyBboxPatch(
-            (0.04, 0.07), 0.92, 0.86, boxstyle="round,pad=0,rounding_size=0.04", transform=figure.transFigure,
-            facecolor="white", edgecolor=ACCENT, linewidth=3, figure=figure,
-        ))
+        figure.patches.append(
+            FancyBboxPatch(
+                (0.04, 0.07),
+                0.92,
+                0.86,
+                boxstyle="round,pad=0,rounding_size=0.04",
+                transform=figure.transFigure,
+                facecolor="white",
+                edgecolor=ACCENT,
+                linewidth=3,
+                figure=figure,
+            )
+        )
         figure.text(0.5, 0.78, "Pledge complete", ha="center", fontsize=18, color=ACCENT, fontweight="bold")
         figure.text(
             0.5, 0.58, _clip(name, 32), ha="center", fontsize=30, color=INK, fontweight="bold", parse_math=False

@@ -16,13 +16,14 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot import exactly_once, outbox
+from bot import exactly_once, live_page, outbox
 from bot.app import close_application, setup_application
 from bot.concurrency import ChatOrder
 from bot.context import CLOCK, DB
@@ -47,6 +48,7 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
                 await setup_application(app)  # post_init: opens the database, schedules the jobs
                 await app.bot.delete_webhook()  # getUpdates is refused while a webhook is set
                 await app.start()  # the job queue
+                await live_page.start(app)  # when WEB_PORT is set
                 sender = asyncio.create_task(outbox.run(app, stop))
                 log.info("Polling for updates")
                 try:
@@ -55,6 +57,7 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
                     sender.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await sender
+                    await live_page.stop(app)
             finally:
                 if app.running:
                     await app.stop()  # waits for running jobs
@@ -123,6 +126,7 @@ async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_T
                 await _unless_stopped(stop, asyncio.sleep(delay))
                 continue
             delay = 0.0
+            app.bot_data[live_page.LAST_POLL] = datetime.now(UTC)  # for /healthz
             if not updates:
                 continue
             new = await exactly_once.receive(db, updates, clock())

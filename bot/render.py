@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, TypeVar
 from bot.stats import Progress, Stage
 
 if TYPE_CHECKING:  # the services render their outbox messages with this module: no import cycle
+    from bot.pictures import ChartData
     from bot.pledge_math import Status
+    from bot.position_privacy import PositionPolicy
     from bot.services.chats import Subscribed
     from bot.services.checkpoints import Where
     from bot.services.news import News
@@ -57,12 +59,12 @@ def clip(text: str, limit: int = NOTE_LIMIT) -> str:
 
 
 def map_link(position: Position, run: Run) -> str:
-    url = f"https://www.openstreetmap.org/?mlat={position.latitude:.5f}&mlon={position.longitude:.5f}#map=14"
+    """The public position (bot.services.live): a coarse one is shown as the area, zoomed out."""
+    zoom = 10 if position.coarse else 14
+    url = f"https://www.openstreetmap.org/?mlat={position.latitude:.5f}&mlon={position.longitude:.5f}#map={zoom}"
     when = position.at.astimezone(run.tz)
-    return (
-        f'📍 Latest position: <a href="{escape(url)}">map</a> '
-        f"({escape(position.runner_name)}, {when.day} {when:%b %H:%M})"
-    )
+    what = "Near" if position.coarse else "Latest position"
+    return f'📍 {what}: <a href="{escape(url)}">map</a> ({escape(position.runner_name)}, {when.day} {when:%b %H:%M})'
 
 
 def run_heading(run: Run) -> str:
@@ -589,6 +591,24 @@ def reminders(result: Reminders, summary_time: str) -> str:
         f"🔔 {state}: when your logged km fall behind the pace of your pledge, I send you one short "
         f"private message that day at {summary_time}{zone}. /quiet stops them."
     )
+
+
+def chart_caption(figures: ChartData) -> str:
+    covered = sum(figures.day_m)
+    day = (figures.today - figures.start).days + 1
+    when = f"after day {day}" if day >= 1 else "before the start"
+    return (
+        f"📈 <b>{escape(figures.title)}</b>: {km(covered)} of {km(figures.distance_m)} km {when}\n"
+        "The line: km so far against the plan (dashed). The bars: each day's km."
+    )
+
+
+def position_policy(policy: PositionPolicy) -> str:
+    return f"📍 {escape(policy.describe())}\n/progress, /today, the daily summaries and the live page all follow it."
+
+
+def completion_caption(result: Logged) -> str:
+    return f"🏅 {escape(result.first_name)}: {km(result.status.logged_m)} km for {escape(result.run.title)}"
 
 
 def _where_lines(where: Where | None) -> list[str]:

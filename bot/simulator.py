@@ -41,6 +41,7 @@ DOWNLOAD = "download"  # the Call recorded for a file downloaded (not a Bot API 
 class Call:
     method: str
     params: Params
+    uploads: dict[str, bytes] = field(default_factory=dict)  # files sent as multipart data (an upload)
 
     @property
     def chat_id(self) -> int | None:
@@ -62,7 +63,7 @@ class FakeBotAPI(BaseRequest):
         self.clock = clock or (lambda: datetime.now(UTC))
         self._message_ids = itertools.count(100_000)
         self.admins: dict[int, list[Person]] = {}  # chat id -> its administrators, the owner first
-        self.files: dict[str, bytes] = {}  # file_id -> the bytes getFile and the download serve
+        self.files: dict[str, bytes] = {}  # file id -> the bytes getFile and the download serve
 
     @property
     def read_timeout(self) -> float | None:
@@ -84,13 +85,15 @@ class FakeBotAPI(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if FILE_URL_MARK in url:  # File.download_* fetches the file's URL through this same request
+        if FILE_URL_MARK in url:  # a download of a file getFile named: files/<file id>
             file_id = url.rsplit("/", 1)[-1]
             self.calls.append(Call(DOWNLOAD, {"file_id": file_id}))
-            return (200, self.files[file_id]) if file_id in self.files else (404, b"Not Found")
+            data = self.files.get(file_id)
+            return (200, data) if data is not None else (404, b'{"ok": false, "error_code": 404}')
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        call = Call(api_method, params)
+        uploads = {name: part[1] for name, part in (request_data.multipart_data or {}).items()} if request_data else {}
+        call = Call(api_method, params, {k: v for k, v in uploads.items() if isinstance(v, bytes)})
         self.calls.append(call)
         answer = self.responder(api_method, params) if self.responder else None
         if answer is not None:
@@ -113,9 +116,11 @@ class FakeBotAPI(BaseRequest):
             return []
         if call.method == "getFile":
             file_id = str(call.params["file_id"])
-            data = self.files.get(file_id, b"")
+            data = self.files.get(file_id)
+            if data is None:
+                return {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
             return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(data),
-                    "file_path": f"documents/{file_id}"}  # fmt: skip
+                    "file_path": f"files/{file_id}"}  # fmt: skip
         if call.method == "getChatAdministrators":
             admins = self.admins.get(call.chat_id or 0, [])
             return [chat_member(p.as_user(), "creator" if i == 0 else "administrator") for i, p in enumerate(admins)]
@@ -132,9 +137,9 @@ class FakeBotAPI(BaseRequest):
                 "from": {"id": BOT_ID, "is_bot": True, "first_name": "Unity Run", "username": self.username},
             }
             if call.method == "sendPhoto":
-                message["photo"] = [
-                    {"file_id": str(call.params.get("photo")), "file_unique_id": "u", "width": 1280, "height": 960}
-                ]
+                # a photo sent by file id keeps it; an upload (multipart, not in the parameters) gets a new one
+                file_id = str(call.params.get("photo") or f"uploaded-{message['message_id']}")
+                message["photo"] = [{"file_id": file_id, "file_unique_id": "u", "width": 1280, "height": 960}]
                 message["caption"] = call.params.get("caption", "")
             else:
                 message["text"] = call.params.get("text", "")

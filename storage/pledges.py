@@ -34,6 +34,7 @@ class Totals:
 class BoardEntry:
     first_name: str
     logged_m: int
+    pledged_m: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,11 +102,11 @@ def board(conn: sqlite3.Connection, run_id: int, limit: int = 10) -> list[BoardE
     """The supporters with the most km logged, hidden ones left out (a walk down the board's index)."""
     rows = fetch_all(
         conn,
-        "SELECT s.first_name, p.logged_m FROM pledges p JOIN supporters s ON s.user_id = p.user_id"
+        "SELECT s.first_name, p.logged_m, p.pledged_m FROM pledges p JOIN supporters s ON s.user_id = p.user_id"
         " WHERE p.run_id = ? AND p.hidden = 0 AND p.logged_m > 0 ORDER BY p.logged_m DESC LIMIT ?",
         (run_id, limit),
     )
-    return [BoardEntry(row["first_name"], row["logged_m"]) for row in rows]
+    return [BoardEntry(row["first_name"], row["logged_m"], row["pledged_m"]) for row in rows]
 
 
 def count_pledged_between(conn: sqlite3.Connection, run_id: int, start: datetime, end: datetime) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.clock import moment, to_text
-from storage.sql import fetch_one
+from storage.sql import fetch_all, fetch_one
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Position:
     latitude: float
     longitude: float
     at: datetime
+    coarse: bool = False  # rounded for the public (/position coarse)
 
 
 def save(
@@ -37,7 +38,13 @@ def save(
         " WHERE excluded.at >= positions.at",
         (run_id, runner_id, latitude, longitude, chat_id, message_id, to_text(at)),
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    conn.execute(
+        "INSERT INTO track_points (run_id, runner_id, latitude, longitude, at) VALUES (?, ?, ?, ?, ?)",
+        (run_id, runner_id, latitude, longitude, to_text(at)),
+    )
+    return True
 
 
 def latest(conn: sqlite3.Connection, run_id: int) -> Position | None:
@@ -48,3 +55,28 @@ def latest(conn: sqlite3.Connection, run_id: int) -> Position | None:
         (run_id,),
     )
     return Position(row["name"], row["latitude"], row["longitude"], moment(row["at"])) if row else None
+
+
+def latest_until(conn: sqlite3.Connection, run_id: int, until: datetime) -> Position | None:
+    """The latest position shared at or before `until` (a delay shows the past)."""
+    row = fetch_one(
+        conn,
+        "SELECT t.latitude, t.longitude, t.at, r.name FROM track_points t JOIN runners r ON r.id = t.runner_id"
+        " WHERE t.run_id = ? AND t.at <= ? ORDER BY t.at DESC, t.id DESC LIMIT 1",
+        (run_id, to_text(until)),
+    )
+    return Position(row["name"], row["latitude"], row["longitude"], moment(row["at"])) if row else None
+
+
+def track(conn: sqlite3.Connection, run_id: int, until: datetime, limit: int) -> list[tuple[float, float, datetime]]:
+    """The lead runners' positions up to `until`, oldest first, thinned evenly to at most about `limit`."""
+    rows = fetch_all(
+        conn,
+        "WITH lead AS (SELECT t.latitude, t.longitude, t.at, ROW_NUMBER() OVER (ORDER BY t.at, t.id) AS n,"
+        " COUNT(*) OVER () AS total FROM track_points t JOIN runners r ON r.id = t.runner_id AND r.role = 'lead'"
+        " WHERE t.run_id = ? AND t.at <= ?)"
+        " SELECT latitude, longitude, at FROM lead WHERE (n - 1) % MAX(1, (total + ? - 1) / ?) = 0 OR n = total"
+        " ORDER BY n",
+        (run_id, to_text(until), limit, limit),
+    )
+    return [(row[0], row[1], moment(row[2])) for row in rows]

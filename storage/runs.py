@@ -22,6 +22,7 @@ class Run:
     end_date: date
     timezone: str
     ended_at: datetime | None
+    position_policy: str = "live"  # /position: live, delay <minutes>, coarse, hide
 
     @property
     def tz(self) -> ZoneInfo:
@@ -42,6 +43,7 @@ def _run(row: sqlite3.Row) -> Run:
         end_date=date.fromisoformat(row["end_date"]),
         timezone=row["timezone"],
         ended_at=from_text(row["ended_at"]),
+        position_policy=row["position_policy"],
     )
 
 
@@ -98,3 +100,7 @@ def set_end_date(conn: sqlite3.Connection, run_id: int, end_date: date) -> None:
 
 def end(conn: sqlite3.Connection, run_id: int, now: datetime) -> None:
     conn.execute("UPDATE runs SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (to_text(now), run_id))
+
+
+def set_position_policy(conn: sqlite3.Connection, run_id: int, policy: str) -> None:
+    conn.execute("UPDATE runs SET position_policy = ? WHERE id = ?", (policy, run_id))

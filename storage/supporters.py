@@ -28,3 +28,8 @@ def set_quiet(conn: sqlite3.Connection, user_id: int, quiet: bool) -> bool:
         "UPDATE supporters SET quiet = ? WHERE user_id = ? AND quiet != ?", (int(quiet), user_id, int(quiet))
     )
     return cur.rowcount == 1
+
+
+def first_name(conn: sqlite3.Connection, user_id: int) -> str | None:
+    row = conn.execute("SELECT first_name FROM supporters WHERE user_id = ?", (user_id,)).fetchone()
+    return row[0] if row else None

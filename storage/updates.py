@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from storage.clock import to_text
+from storage.clock import moment, to_text
 from storage.sql import fetch_all, fetch_one
 
 
@@ -102,3 +102,55 @@ def of_day(conn: sqlite3.Connection, run_id: int, local_day: date) -> list[DayEn
         (run_id, local_day.isoformat()),
     )
     return [DayEntry(row["name"], row["role"], _update(row)) for row in rows]
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    local_day: date
+    lead_m: int
+    companions_m: int
+
+
+def per_day(conn: sqlite3.Connection, run_id: int) -> list[DayTotal]:
+    """The lead runners' and the companions' metres of each local day with updates, in day order."""
+    rows = fetch_all(
+        conn,
+        "SELECT u.local_day, SUM(CASE WHEN r.role = 'lead' THEN u.metres ELSE 0 END),"
+        " SUM(CASE WHEN r.role = 'lead' THEN 0 ELSE u.metres END) FROM updates u"
+        " JOIN runners r ON r.id = u.runner_id WHERE u.run_id = ? GROUP BY u.local_day ORDER BY u.local_day",
+        (run_id,),
+    )
+    return [DayTotal(date.fromisoformat(row[0]), row[1], row[2]) for row in rows]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """An update as the live page lists it."""
+
+    id: int
+    runner: str
+    role: str
+    local_day: date
+    at: datetime
+    metres: int
+    note: str | None
+    has_photo: bool
+
+
+def latest(conn: sqlite3.Connection, run_id: int, limit: int) -> list[Posted]:
+    rows = fetch_all(
+        conn,
+        "SELECT u.id, r.name, r.role, u.local_day, u.created_at, u.metres, u.note, u.photo_file_id IS NOT NULL"
+        " FROM updates u JOIN runners r ON r.id = u.runner_id WHERE u.run_id = ? ORDER BY u.id DESC LIMIT ?",
+        (run_id, limit),
+    )
+    return [
+        Posted(row[0], row[1], row[2], date.fromisoformat(row[3]), moment(row[4]), row[5], row[6], bool(row[7]))
+        for row in rows
+    ]
+
+
+def photo_of(conn: sqlite3.Connection, run_id: int, update_id: int) -> str | None:
+    """The Telegram file id of an update's photo, in this run only."""
+    row = fetch_one(conn, "SELECT photo_file_id FROM updates WHERE id = ? AND run_id = ?", (update_id, run_id))
+    return row[0] if row else None

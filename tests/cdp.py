@@ -92,7 +92,9 @@ class Page:
 
         async def fulfil(params: dict[str, Any]) -> None:
             await self.send(
-                "Fetch.fulfillRequest", requestId=params["requestId"], responseCode=200,
+                "Fetch.fulfillRequest",
+                requestId=params["requestId"],
+                responseCode=200,
                 responseHeaders=[{"name": "Content-Type", "value": content_type}],
                 body=base64.b64encode(body).decode(),
             )
@@ -131,8 +133,12 @@ async def chromium_page(width: int = 390, height: int = 844, scale: float = 2) -
     """A fresh headless chromium (own profile), one tab sized like a phone, closed afterwards."""
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         process = await asyncio.create_subprocess_exec(
-            chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            chromium_path(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "about:blank",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             assert process.stderr is not None
@@ -153,7 +159,10 @@ async def chromium_page(width: int = 390, height: int = 844, scale: float = 2) -
                 for domain in ("Runtime", "Log", "Page"):
                     await page.send(f"{domain}.enable")
                 await page.send(
-                    "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=scale,
+                    "Emulation.setDeviceMetricsOverride",
+                    width=width,
+                    height=height,
+                    deviceScaleFactor=scale,
                     mobile=True,
                 )
                 try:

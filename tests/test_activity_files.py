@@ -122,7 +122,7 @@ def test_entity_expansion_is_refused_without_expanding() -> None:
 def test_an_external_entity_is_refused_without_fetching() -> None:
     xxe = (
         b'<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
-        b'<gpx><trk><name>&secret;</name></trk></gpx>'
+        b"<gpx><trk><name>&secret;</name></trk></gpx>"
     )
     assert "declares a DOCTYPE or entities" in refusal(xxe)
 

@@ -31,11 +31,11 @@ async def test_a_pass_stopped_mid_page_leaves_the_unsent_to_the_next_and_never_s
     real_send = delivery.send
     calls = []
 
-    async def stopped_at_the_second(bot, chat_id, text):
-        calls.append(chat_id)
+    async def stopped_at_the_second(bot, message):
+        calls.append(message.chat_id)
         if len(calls) == 2:
             raise asyncio.CancelledError  # the bot is stopping while this one is in flight
-        return await real_send(bot, chat_id, text)
+        return await real_send(bot, message)
 
     monkeypatch.setattr(delivery, "CONCURRENCY", 1)
     monkeypatch.setattr(delivery, "send", stopped_at_the_second)

@@ -3,6 +3,7 @@ loses nothing and repeats no write."""
 
 import asyncio
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from telegram import Update
@@ -10,6 +11,7 @@ from telegram import Update
 from bot import exactly_once, polling
 from bot.concurrency import ChatOrder
 from bot.context import HANDLED
+from bot.jobs import HOUSEKEEPING
 from bot.simulator import Clock, Simulator, error, group_chat
 from storage import followers, inbox
 from storage.db import Database
@@ -271,3 +273,17 @@ async def test_reads_are_marked_a_hundred_at_a_time(sim):
     assert await sim.query(inbox.handled_since, DAY1_MORNING) == set()
     await sim.send(reads[-1])
     assert await sim.query(inbox.handled_since, DAY1_MORNING) == {read["update_id"] for read in reads}
+
+
+async def test_the_hourly_housekeeping_forgets_update_ids_handled_over_two_days_ago(sim):
+    old, recent = sim.updates.text(ASHA, "/progress"), sim.updates.text(RAVI, "/progress")
+    await sim.send(old)
+    await exactly_once.write_unwritten(sim.db, sim.app.bot_data[HANDLED])
+    sim.clock.advance(days=2, hours=1)
+    await sim.send(recent)
+    await exactly_once.write_unwritten(sim.db, sim.app.bot_data[HANDLED])
+
+    await sim.run_jobs(HOUSEKEEPING)
+
+    kept = await sim.query(inbox.handled_since, DAY1_MORNING - timedelta(days=1))
+    assert kept == {recent["update_id"]}

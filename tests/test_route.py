@@ -62,8 +62,19 @@ def test_the_unity_route_is_418_3_km_with_its_towns_as_checkpoints_in_order(unit
     assert km_text(planned.route.length_m) == "418.3"
     assert len(planned.route.points) <= ROUTE_MAX_POINTS
     names = [c.name for c in planned.checkpoints]
-    assert names == ["Vasai", "Virar", "Palghar", "Dahanu", "Vapi", "Valsad", "Navsari", "Surat", "Bharuch",
-                     "Rajpipla", "Kevadia"]
+    assert names == [
+        "Vasai",
+        "Virar",
+        "Palghar",
+        "Dahanu",
+        "Vapi",
+        "Valsad",
+        "Navsari",
+        "Surat",
+        "Bharuch",
+        "Rajpipla",
+        "Kevadia",
+    ]
     assert [c.along_m for c in planned.checkpoints] == sorted(c.along_m for c in planned.checkpoints)
     assert planned.checkpoints[-1].along_m == pytest.approx(planned.route.length_m, abs=50)
     assert planned.name == "The Unity Run: Mumbai -> Statue of Unity"

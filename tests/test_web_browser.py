@@ -21,8 +21,14 @@ ARTIFACTS = Path(__file__).with_name("artifacts")
 TOKEN = "123456:AAE-test-token"
 # Telegram's dark theme, as telegram-web-app.js hands it to a Mini App.
 DARK = {
-    "bg_color": "#17212b", "secondary_bg_color": "#0e1621", "section_bg_color": "#17212b", "text_color": "#f5f5f5",
-    "hint_color": "#708499", "link_color": "#6ab3f3", "button_color": "#5288c1", "button_text_color": "#ffffff",
+    "bg_color": "#17212b",
+    "secondary_bg_color": "#0e1621",
+    "section_bg_color": "#17212b",
+    "text_color": "#f5f5f5",
+    "hint_color": "#708499",
+    "link_color": "#6ab3f3",
+    "button_color": "#5288c1",
+    "button_text_color": "#ffffff",
 }
 
 
@@ -155,8 +161,15 @@ class BeforeTheStart(SamplePageSource):
     async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
         page = sample_page(viewer_user_id)
         page["run"]["stage"] = "not_started"
-        page["progress"].update(day=0, covered_m=0, remaining_m=416_000, planned_m=0, behind_m=0,
-                                average_m_per_day=None, projected_finish=None)
+        page["progress"].update(
+            day=0,
+            covered_m=0,
+            remaining_m=416_000,
+            planned_m=0,
+            behind_m=0,
+            average_m_per_day=None,
+            projected_finish=None,
+        )
         for day in page["days"]:
             day.update(lead_m=None, companions_m=None)
         page.update(route=None, checkpoints=[], track=[], position=None, updates=[], companions=[])

@@ -83,7 +83,11 @@ async def test_the_json_has_no_telegram_url_and_no_token(client: httpx.AsyncClie
 async def test_a_valid_init_data_adds_the_viewers_own_pledge(client: httpx.AsyncClient) -> None:
     by_header = (await client.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})).json()
     assert by_header["viewer"] == {
-        "user_id": ASHA_ID, "name": "Asha", "pledged_m": 20_800, "logged_m": 5_000, "hidden": False,
+        "user_id": ASHA_ID,
+        "name": "Asha",
+        "pledged_m": 20_800,
+        "logged_m": 5_000,
+        "hidden": False,
     }
     by_query = await client.get("/api/run.json", params={"init_data": init_data(ASHA_ID)})
     assert by_query.json()["viewer"]["user_id"] == ASHA_ID
@@ -236,7 +240,6 @@ async def test_a_port_in_use_is_an_error_for_the_caller(source: SamplePageSource
             await serve(create_web_app(source), "127.0.0.1", first.port)
     finally:
         await first.stop()
-
 
 
 async def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off(source: SamplePageSource) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 
 from bot import render
 from bot.errors import UserError
@@ -39,9 +39,11 @@ def display_name(user: User) -> str:
     return " ".join(filter(None, (user.first_name, user.last_name)))[:64] or "Runner"
 
 
-async def reply(update: Update, text: str) -> None:
-    for part in render.split(text):
-        await message_of(update).reply_text(part)
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Reply with `text`, split at Telegram's length limit; `markup` goes under the last part."""
+    parts = render.split(text)
+    for n, part in enumerate(parts, 1):
+        await message_of(update).reply_text(part, reply_markup=markup if n == len(parts) else None)
 
 
 def message_of(update: Update) -> Message:

@@ -8,9 +8,9 @@ from bot.context import BotContext
 from bot.errors import UserError
 from bot.handlers.common import chat_of, command_text, message_of, person_of, reply, sent_at
 from bot.parsing import MAX_RUN_M, parse_date, parse_distance, parse_new_run, parse_role
-from bot.services import runs
+from bot.services import live, runs
 
-COMMANDS = ("newrun", "setdistance", "setend", "endrun", "invite")
+COMMANDS = ("newrun", "setdistance", "setend", "endrun", "invite", "position")
 
 
 async def new_run(update: Update, context: BotContext) -> None:
@@ -47,6 +47,12 @@ async def invite(update: Update, context: BotContext) -> None:
     role = parse_role(command_text(message), "/invite lead or /invite companion")
     made = await runs.invite(context.db, role, person_of(update).id, sent_at(message))
     await reply(update, render.invite_link(context.bot.username, made.token, role, made.expires_at))
+
+
+async def position(update: Update, context: BotContext) -> None:
+    """/position live|delay 30|coarse|hide: what the public sees of the runner's position, everywhere."""
+    policy = await live.set_position_policy(context.db, command_text(message_of(update)))
+    await reply(update, render.position_policy(policy))
 
 
 async def refuse(update: Update, context: BotContext) -> None:

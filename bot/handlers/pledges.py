@@ -3,7 +3,7 @@
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 
-from bot import render
+from bot import pictures, render
 from bot.context import BotContext
 from bot.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
 from bot.parsing import parse_log, parse_pledge
@@ -44,8 +44,13 @@ async def choose(update: Update, context: BotContext) -> None:
 
 
 async def _reply_logged(update: Update, result: pledges.Logged) -> None:
+    message = message_of(update)
     keyboard = KEYBOARD if result.status.pledged_m is None else None
-    await message_of(update).reply_text(render.logged(result), reply_markup=keyboard)
+    await message.reply_text(render.logged(result), reply_markup=keyboard)
+    if result.congratulate:  # the pledge is reached: a card to keep (and share)
+        status, run = result.status, result.run
+        card = await pictures.draw(pictures.completion_card, result.first_name, status.logged_m, run.title)
+        await message.reply_photo(card, caption=render.completion_caption(result))
 
 
 def _log_message(update: Update) -> pledges.LogMessage:

@@ -57,7 +57,7 @@ async def location(update: Update, context: BotContext) -> None:
             return
         raise
     if update.message:
-        await reply(update, render.position_saved(run, live=message.location.live_period is not None))
+        await reply(update, render.position_saved(run, live="live_period" in message.location.to_dict()))
 
 
 async def undo(update: Update, context: BotContext) -> None:

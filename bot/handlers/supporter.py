@@ -1,18 +1,28 @@
 """Commands anyone can use to follow the run."""
 
 from telegram import Update
+from telegram.constants import ChatType
 
-from bot import render
+from bot import live_page, photos, render
 from bot.context import BotContext
-from bot.handlers.common import message_of, reply, sent_at
-from bot.services import tracking
+from bot.handlers.common import chat_of, message_of, reply, sent_at
+from bot.services import live, tracking
 
 MAX_PHOTOS = 3
 
 
 async def progress(update: Update, context: BotContext) -> None:
     report = await tracking.progress_report(context.db, sent_at(message_of(update)))
-    await reply(update, render.progress(report))
+    private = chat_of(update).type == ChatType.PRIVATE
+    await reply(update, render.progress(report), live_page.button(context.settings, private))
+
+
+async def chart(update: Update, context: BotContext) -> None:
+    """/chart: the cumulative km against the plan and the km of each day, as a picture."""
+    message = message_of(update)
+    figures = await live.current_chart(context.db, sent_at(message))
+    picture = await photos.chart(context.bot_data, figures)
+    await picture.send(lambda photo: message.reply_photo(photo, caption=render.chart_caption(figures)))
 
 
 async def today(update: Update, context: BotContext) -> None:

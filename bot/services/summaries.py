@@ -8,10 +8,12 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import stats
+from bot.pictures import ChartData
 from bot.services import checkpoints as checkpoint_news
+from bot.services import live
 from bot.services.chats import LogKey
 from bot.services.pledges import DayActivity, day_activity
-from storage import positions, runners, runs, subscriptions, updates
+from storage import runners, runs, subscriptions, updates
 from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
 from storage.positions import Position
@@ -42,7 +44,7 @@ class DaySummary:
     where: checkpoint_news.Where | None = None  # on the planned route, and the next checkpoint
 
 
-def day_summary(conn: sqlite3.Connection, run: Run, day: date, final: bool = False) -> DaySummary:
+def day_summary(conn: sqlite3.Connection, run: Run, day: date, now: datetime, final: bool = False) -> DaySummary:
     totals = runners.totals_until(conn, run.id, day)
     progress = stats.progress(
         run.distance_m,
@@ -53,7 +55,7 @@ def day_summary(conn: sqlite3.Connection, run: Run, day: date, final: bool = Fal
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     entries = updates.of_day(conn, run.id, day)
-    position = positions.latest(conn, run.id)
+    position = live.public_position_of(conn, run, now)
     where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, day)
     return DaySummary(run, day, progress, entries, position, final, where)
 
@@ -66,6 +68,7 @@ class Batch:
     summary: DaySummary
     chat_ids: list[int]
     supporters: DayActivity  # the supporters' side of the day, read once for all the chats
+    chart: ChartData  # the run's figures up to that day, for its chart
 
 
 async def due(db: Database, now: datetime) -> list[Batch]:
@@ -93,9 +96,10 @@ def _due(conn: sqlite3.Connection, now: datetime) -> list[Batch]:
     return [
         Batch(
             LogKey(kind, run.id, day),
-            day_summary(conn, run, day, final=kind == FINAL),
+            day_summary(conn, run, day, now, final=kind == FINAL),
             chats,
             day_activity(conn, run, day),
+            live.chart_data(conn, run, day),
         )
         for (kind, day), chats in sorted(due_chats.items(), key=lambda item: item[0][1])
     ]

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from bot import stats
 from bot.errors import UserError
 from bot.services import checkpoints as checkpoint_news
-from bot.services import news
+from bot.services import live, news
 from bot.services.runs import current, require_current, require_open
 from storage import positions, runners, updates
 from storage.db import ROUTE, Database
@@ -186,13 +186,12 @@ async def _current_run(db: Database) -> Run:
 
 async def progress_report(db: Database, now: datetime) -> ProgressReport:
     run = await _current_run(db)
+    key = ("progress", run.id, run.local_date(now), live.time_bucket(run, now))
+    return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _progress_report(conn, run, now)))
+
+
+def _progress_report(conn: sqlite3.Connection, run: Run, now: datetime) -> ProgressReport:
     today = run.local_date(now)
-    return await db.cached(
-        ("progress", run.id, today), [ROUTE], lambda: db.read(lambda conn: _progress_report(conn, run, today))
-    )
-
-
-def _progress_report(conn: sqlite3.Connection, run: Run, today: date) -> ProgressReport:
     totals = runners.totals(conn, run.id)
     leads = [t for t in totals if t.runner.is_lead]
     progress = stats.progress(
@@ -204,7 +203,7 @@ def _progress_report(conn: sqlite3.Connection, run: Run, today: date) -> Progres
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     companions = [t for t in totals if not t.runner.is_lead]
-    position = positions.latest(conn, run.id)
+    position = live.public_position_of(conn, run, now)
     where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, today)
     return ProgressReport(run, progress, leads, companions, position, where)
 
@@ -220,16 +219,15 @@ class TodayReport:
 
 async def today_report(db: Database, now: datetime) -> TodayReport:
     run = await _current_run(db)
+    key = ("today", run.id, run.local_date(now), live.time_bucket(run, now))
+    return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _today_report(conn, run, now)))
+
+
+def _today_report(conn: sqlite3.Connection, run: Run, now: datetime) -> TodayReport:
     today = run.local_date(now)
-    return await db.cached(
-        ("today", run.id, today), [ROUTE], lambda: db.read(lambda conn: _today_report(conn, run, today))
-    )
-
-
-def _today_report(conn: sqlite3.Connection, run: Run, today: date) -> TodayReport:
     entries = updates.of_day(conn, run.id, today)
     day = (today - run.start_date).days + 1
-    return TodayReport(run, today, day, entries, positions.latest(conn, run.id))
+    return TodayReport(run, today, day, entries, live.public_position_of(conn, run, now))
 
 
 async def runner_of(db: Database, run: Run | None, user_id: int) -> Runner | None:

@@ -78,8 +78,9 @@ def _user(text: str | None) -> WebAppUser | None:
         value = data.get(key)
         return value if isinstance(value, str) else None
 
-    return WebAppUser(user_id, first_name, text_or_none("last_name"), text_or_none("username"),
-                      text_or_none("language_code"))
+    return WebAppUser(
+        user_id, first_name, text_or_none("last_name"), text_or_none("username"), text_or_none("language_code")
+    )
 
 
 def sign_init_data(fields: Mapping[str, str], bot_token: str) -> str:

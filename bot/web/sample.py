@@ -32,9 +32,20 @@ RAVI_ID = 3002  # pledged, hidden from the board
 
 # Mumbai to the Statue of Unity along the coast road, then inland from Bharuch.
 ROUTE: list[tuple[float, float]] = [
-    (18.9220, 72.8347), (19.0176, 72.8562), (19.2307, 72.8567), (19.4559, 72.8114), (19.7200, 72.9300),
-    (20.1300, 72.9300), (20.3700, 72.9000), (20.6100, 72.9300), (20.9500, 72.9200), (21.1700, 72.8300),
-    (21.6300, 72.9900), (21.7000, 72.9800), (21.8700, 73.5000), (21.8380, 73.7191),
+    (18.9220, 72.8347),
+    (19.0176, 72.8562),
+    (19.2307, 72.8567),
+    (19.4559, 72.8114),
+    (19.7200, 72.9300),
+    (20.1300, 72.9300),
+    (20.3700, 72.9000),
+    (20.6100, 72.9300),
+    (20.9500, 72.9200),
+    (21.1700, 72.8300),
+    (21.6300, 72.9900),
+    (21.7000, 72.9800),
+    (21.8700, 73.5000),
+    (21.8380, 73.7191),
 ]
 CHECKPOINTS = [("Mumbai", 0), ("Vapi", 170_000), ("Surat", 270_000), ("Bharuch", 340_000), ("Statue of Unity", 416_000)]
 
@@ -91,13 +102,15 @@ def sample_page(
     days = []
     for n in range(1, p.days_total + 1):
         past = n <= len(LEAD_DAYS_M)
-        days.append({
-            "day": n,
-            "date": (START + timedelta(days=n - 1)).isoformat(),
-            "lead_m": LEAD_DAYS_M[n - 1] if past else None,
-            "companions_m": COMPANION_DAYS_M[n - 1] if past else None,
-            "planned_m": min(round(DISTANCE_M * n / p.days_total), DISTANCE_M),
-        })
+        days.append(
+            {
+                "day": n,
+                "date": (START + timedelta(days=n - 1)).isoformat(),
+                "lead_m": LEAD_DAYS_M[n - 1] if past else None,
+                "companions_m": COMPANION_DAYS_M[n - 1] if past else None,
+                "planned_m": min(round(DISTANCE_M * n / p.days_total), DISTANCE_M),
+            }
+        )
     checkpoints = []
     for name, at_m in CHECKPOINTS:
         lat, lon = _along(at_m / DISTANCE_M)
@@ -133,7 +146,9 @@ def sample_page(
         "route": [[lat, lon] for lat, lon in ROUTE],
         "checkpoints": checkpoints,
         "track": [[lat, lon, _iso(at)] for lat, lon, at in track],
-        "position": None if position is None else {
+        "position": None
+        if position is None
+        else {
             "runner": "Milind Soman",
             "lat": position[0],
             "lon": position[1],
@@ -142,8 +157,9 @@ def sample_page(
         },
         "position_policy": policy.to_text(),
         "updates": [
-            _update(8, "Milind Soman", "lead", 4, "18:30", 31_000, "Flooded roads near Talasari; walking the water.",
-                    "p2"),
+            _update(
+                8, "Milind Soman", "lead", 4, "18:30", 31_000, "Flooded roads near Talasari; walking the water.", "p2"
+            ),
             _update(7, "Milind Soman", "lead", 3, "19:05", 52_000, "Best day yet. Thank you, Valsad!", None),
             _update(6, "Milind Soman", "lead", 2, "19:40", 46_500, "A school in Virar came out to cheer.", "p1"),
             _update(2, "Ankita Konwar", "companion", 1, "18:10", 28_000, "16 flyovers climbed <3", None),

@@ -16,7 +16,7 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
@@ -173,6 +173,7 @@ def create_web_app(
     init_data_max_age: timedelta = INIT_DATA_MAX_AGE,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     monotonic: Callable[[], float] = time.monotonic,
+    health: Callable[[], Awaitable[tuple[int, dict[str, Any]]]] | None = None,
 ) -> Starlette:
     """The live page's app. Without `bot_token` nobody is recognised: everyone gets the public view."""
     index = (STATIC / "index.html").read_bytes()
@@ -225,9 +226,16 @@ def create_web_app(
         headers = {"Cache-Control": "public, max-age=86400"}
         return Response(data, media_type=_photo_type(data), headers=headers)
 
+    async def healthz(request: Request) -> Response:
+        if health is None:
+            return JSONResponse({"status": "ok"})
+        status, body = await health()
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
     app = Starlette(
         routes=[
             Route("/", page, methods=["GET", "HEAD"]),
+            Route("/healthz", healthz, methods=["GET", "HEAD"]),
             Route("/api/run.json", run_json, methods=["GET", "HEAD"]),
             Route("/photos/{photo_id}", photo, methods=["GET", "HEAD"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
