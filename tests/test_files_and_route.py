@@ -244,3 +244,9 @@ async def test_a_route_file_that_cannot_be_used_changes_nothing(unity) -> None:
     calls = await unity.send(unity.updates.document(ORGANISER, "r.gpx", "big", file_size=30_000_000, caption="/route"))
     assert "over 20 MB" in calls[-1].text and all(c.method != DOWNLOAD for c in calls)
     assert len(await unity.query(checkpoints.of_run, 1)) == 11
+
+
+async def test_a_file_before_any_run_is_answered_without_a_download(sim) -> None:
+    calls = await sim.send(sim.updates.document(MILIND, "run.gpx", "x", file_size=1_000))
+    assert "/newrun" in calls[-1].text or "no run" in calls[-1].text.lower()
+    assert all(c.method != DOWNLOAD for c in calls)

@@ -178,7 +178,7 @@ async def receive_activity(
     child, then post it (runners) or log it (everyone else) in one transaction."""
     if message.file_size is not None:
         _refused(lambda: check_size(message.file_size or 0, ActivityFileError, SEND_INSTEAD))
-    await db.read(lambda conn: _not_counted(conn, message.file_unique_id))
+    await db.read(lambda conn: (require_open(conn), _not_counted(conn, message.file_unique_id)))
     data = await download()
     activity = await _read(data, message.file_name)
     return await db.transaction(lambda conn: _record(conn, message, activity, now), changes=[ROUTE, SUPPORTERS])
