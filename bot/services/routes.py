@@ -178,7 +178,7 @@ async def receive_activity(
     child, then post it (runners) or log it (everyone else) in one transaction."""
     if message.file_size is not None:
         _refused(lambda: check_size(message.file_size or 0, ActivityFileError, SEND_INSTEAD))
-    await db.read(lambda conn: (require_open(conn), _not_counted(conn, message.file_unique_id)))
+    await db.read(lambda conn: _may_receive(conn, message.file_unique_id))
     data = await download()
     activity = await _read(data, message.file_name)
     return await db.transaction(lambda conn: _record(conn, message, activity, now), changes=[ROUTE, SUPPORTERS])
@@ -196,6 +196,12 @@ async def _read(data: bytes, file_name: str) -> Activity:
         return await read_activity_bounded(data, file_name)
     except ActivityFileError as refused:
         raise UserError(refused.message) from None
+
+
+def _may_receive(conn: sqlite3.Connection, file_unique_id: str) -> None:
+    """Before downloading: a run open, and this file not counted yet."""
+    require_open(conn)
+    _not_counted(conn, file_unique_id)
 
 
 def _not_counted(conn: sqlite3.Connection, file_unique_id: str) -> None:
