@@ -121,8 +121,8 @@ def place_ms(positions: int = 2_000) -> tuple[float, float]:
     return statistics.mean(times) * 1000, statistics.quantiles(times, n=100)[98] * 1000
 
 
-def measure(repeats: int = 3) -> dict[str, float]:
-    gpx, fit = activity_files()
+def measure(repeats: int = 3, points: int = POINTS) -> dict[str, float]:
+    gpx, fit = activity_files(points)
     figures: dict[str, float] = {}
     figures["files.gpx_s"], figures["files.gpx_cpu_s"] = _median_s(lambda: read_activity(gpx, "run.gpx"), repeats)
     figures["files.fit_s"], figures["files.fit_cpu_s"] = _median_s(lambda: read_activity(fit, "run.fit"), repeats)

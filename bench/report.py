@@ -12,6 +12,9 @@ BYSTANDER_P99_S = 1.0  # a private reply's time while one group floods the bot, 
 GROWTH_RATIO = 1.5  # a command's cost on the largest database against the smallest, at most
 BROADCAST_RATE = 2000  # messages a second, at least
 BROADCAST_GROWTH_MB = 50  # memory from the smallest to the largest broadcast, less than
+FILE_READ_S = 1.0  # reading a 100k-point GPX or FIT activity, at most
+HOSTILE_S = 2.0  # the slowest refusal of a hostile file, at most
+PLACE_MS = 1.0  # placing a position on a 5,000-point route, at most
 
 
 def _mark(ok: bool) -> str:
@@ -49,6 +52,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         found.append({"target": f"broadcast memory {_size(b['smallest'])} → {_size(b['largest'])}",
                       "value": b["memory_growth_mb"], "limit": f"< {BROADCAST_GROWTH_MB} MB",
                       "ok": b["memory_growth_mb"] < BROADCAST_GROWTH_MB})  # fmt: skip
+    if "files" in results:
+        f = results["files"]
+        for kind in ("gpx", "fit"):
+            found.append({"target": f"read a {_size(f['points'])}-point {kind.upper()}", "value": f[f"{kind}_s"],
+                          "limit": f"≤ {FILE_READ_S:g} s", "ok": f[f"{kind}_s"] <= FILE_READ_S})  # fmt: skip
+        found.append({"target": "slowest hostile file refused", "value": f["hostile_max_s"],
+                      "limit": f"≤ {HOSTILE_S:g} s", "ok": f["hostile_max_s"] <= HOSTILE_S})  # fmt: skip
+        found.append({"target": "place a position on a 5,000-point route", "value": f["route"]["place_ms"],
+                      "limit": f"≤ {PLACE_MS:g} ms", "ok": f["route"]["place_ms"] <= PLACE_MS})  # fmt: skip
     for name, section in results.items():
         if isinstance(section, dict) and "all_good" in section:
             found.append({"target": f"{name}: every reply was the real answer", "value": section["all_good"],
@@ -150,7 +162,31 @@ def table(results: dict[str, Any]) -> str:
             f"| {s['seconds_to_first_get_updates']:.2f} s | {s['idle_rss_mb']:.1f} MB |",
             "",
         ]
+    if "files" in results:
+        out += files_table(results["files"])
     bad = [t["target"] for t in targets(results) if t["limit"] == "all" and not t["ok"]]
     if bad:
         out += [f"**Not measuring real work** (a reply was an error or missing): {', '.join(bad)}", ""]
     return "\n".join(out)
+
+
+def files_table(f: dict[str, Any]) -> list[str]:
+    """Activity files and the route: the rows of the table."""
+    gpx_ok, fit_ok = f["gpx_s"] <= FILE_READ_S, f["fit_s"] <= FILE_READ_S
+    hostile_ok, place_ok = f["hostile_max_s"] <= HOSTILE_S, f["route"]["place_ms"] <= PLACE_MS
+    return [
+        f"### Activity files and the route ({_size(f['points'])} points a file, median of {f['repeats']})",
+        "",
+        "| | figure | target | |",
+        "|---|---:|---|---|",
+        f"| read the GPX (CPU) | {f['gpx_s']:.2f} s ({f['gpx_cpu_s']:.2f} s) | ≤ {FILE_READ_S:g} s | {_mark(gpx_ok)} |",
+        f"| read the FIT (CPU) | {f['fit_s']:.2f} s ({f['fit_cpu_s']:.2f} s) | ≤ {FILE_READ_S:g} s | {_mark(fit_ok)} |",
+        f"| peak memory of the reading child (GPX / FIT / bare) | {f['gpx_peak_mb']:.0f} / {f['fit_peak_mb']:.0f} /"
+        f" {f['child_base_mb']:.0f} MB | | |",
+        f"| the GPX through the bounded child, start included | {f['gpx_bounded_s']:.2f} s | | |",
+        *(f"| refused: {name} | {seconds:.2f} s | | |" for name, seconds in f["hostile_s"].items()),
+        f"| slowest refusal | {f['hostile_max_s']:.2f} s | ≤ {HOSTILE_S:g} s | {_mark(hostile_ok)} |",
+        f"| place a position on a 5,000-point route, mean / p99 | {f['route']['place_ms']:.3f} /"
+        f" {f['route']['place_p99_ms']:.3f} ms | ≤ {PLACE_MS:g} ms | {_mark(place_ok)} |",
+        "",
+    ]

@@ -26,7 +26,7 @@ from typing import Any
 from telegram import Bot, Update
 
 from bench import burst as burst_bench
-from bench import mix
+from bench import files_route, mix
 from bench.data import REPO, TODAY, add_subscriptions, cached_db, working_copy
 from bench.fakes import FakeBotServer
 from bench.harness import BareHarness, BotHarness
@@ -48,6 +48,8 @@ class Options:
     burst_logs: int = 200
     flood: int = 200
     bystanders: int = 100
+    file_points: int = 100_000  # of the GPX and the FIT the files section reads
+    file_repeats: int = 3
     fresh: bool = False  # regenerate the cached databases
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="runalong-bench-")))
 
@@ -55,7 +57,7 @@ class Options:
     def quick(cls) -> Options:
         return cls(reps=5, cost_updates=500, growth_updates=300, check_updates=300, growth_sizes=(1_000, 10_000),
                    broadcast_sizes=(1_000,), startups=1, burst_progress=100, burst_logs=20, flood=40,
-                   bystanders=20)  # fmt: skip
+                   bystanders=20, file_points=10_000, file_repeats=1)  # fmt: skip
 
 
 def _median(values: list[float]) -> float:
@@ -320,3 +322,16 @@ async def burst(opts: Options) -> dict[str, Any]:
     drained = await burst_bench.burst(opts.workdir, opts.burst_progress, opts.burst_logs)
     flooded = await burst_bench.bystander(opts.workdir, opts.flood, opts.bystanders)
     return {**drained, **flooded, "all_good": drained["all_good"] and flooded["all_good"]}
+
+
+async def files(opts: Options) -> dict[str, Any]:
+    """Activity files and the route (bench/files_route.py): reading a GPX and a FIT of `file_points` points,
+    the child's peak memory, each hostile file's refusal, and placing a position on a 5,000-point route."""
+    figures = await asyncio.to_thread(files_route.measure, opts.file_repeats, opts.file_points)
+    result: dict[str, Any] = {"points": opts.file_points, "repeats": opts.file_repeats}
+    result |= {k.removeprefix("files."): v for k, v in figures.items()
+               if k.startswith("files.") and not k.startswith("files.hostile.")}  # fmt: skip
+    result["hostile_s"] = {k.removeprefix("files.hostile.").removesuffix("_s"): v
+                           for k, v in figures.items() if k.startswith("files.hostile.")}  # fmt: skip
+    result["route"] = {k.removeprefix("route."): v for k, v in figures.items() if k.startswith("route.")}
+    return result

@@ -8,6 +8,7 @@ ANYONE: Commands = (
     ("progress", "Where the run stands: km, pace, projection"),
     ("today", "Today's updates from the runners"),
     ("chart", "A chart: km so far against the plan, and each day's km"),
+    ("checkpoints", "The route's checkpoints: passed on day N, or the ETA at the current pace"),
     ("pledge", "Commit to a share of the run: /pledge (5%), /pledge 10%, /pledge 20 km"),
     ("log", "Log your own km: /log 5 [note], /log 5 yesterday [note]; /undo removes the last"),
     ("mypledge", "Your pledge: logged, left, km a day needed, your rank"),
@@ -26,6 +27,7 @@ RUNNER: Commands = (
     ("update", "Post your km: /update 24 [note], or a photo with that caption; edit it to correct"),
     ("undo", "Remove your last update"),
 )
+RUNNER_FILES = "Or send me your watch's .gpx or .fit file: it posts the km of that day."
 ORGANISER: Commands = (
     ("newrun", "Title | From | To | km | start date | end date [| time zone]"),
     ("setdistance", "Correct the run's distance: /setdistance 416"),
@@ -33,6 +35,7 @@ ORGANISER: Commands = (
     ("endrun", "Close the run where it stands"),
     ("invite", "A one-time link that makes its user a runner: /invite lead|companion"),
     ("position", "What the public sees of the runner's position: /position live|delay 30|coarse|hide"),
+    ("checkpoint", "/checkpoint Surat | 270 adds one, /checkpoint remove Surat; a .gpx with caption /route: the route"),
 )
 RUNNER_EXTRA = "You can also share your location with me here (a live location is followed)."
 
@@ -49,5 +52,6 @@ def help_text(is_runner: bool, is_organiser: bool) -> str:
         lines += [f"/{name} – {description}" for name, description in commands]
         if commands is RUNNER:
             lines.append(RUNNER_EXTRA)
+            lines.append(RUNNER_FILES)
         lines.append("")
     return "\n".join(lines).strip()

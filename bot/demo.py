@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import AIORateLimiter
 
+from bot.demo_files import unity_day1_fit, unity_route, unity_route_gpx
 from bot.jobs import SUMMARIES
 from bot.simulator import Call, Clock, Person, Simulator, group_chat
 
@@ -87,6 +88,15 @@ class Story:
         self.t.replies(await self.sim.send(self.sim.updates.photo(who, caption, file_id=f"demo-{caption[:12]}")))
         self.t.replies(await self.sim.deliver())
 
+    async def document(self, who: Person, file_name: str, data: bytes, caption: str | None = None) -> None:
+        """A file sent as a document (a route, a watch's activity); the fake Bot API serves its download."""
+        file_id = f"demo-{file_name}"
+        self.sim.api.files[file_id] = data
+        payload = self.sim.updates.document(who, file_name, file_id, file_size=len(data), caption=caption)
+        self.t.said(who, f"[file {file_name}, {len(data) // 1000:,} kB]" + (f" {caption}" if caption else ""))
+        self.t.replies(await self.sim.send(payload))
+        self.t.replies(await self.sim.deliver())
+
     async def location(self, who: Person, latitude: float, longitude: float, live: bool = False) -> dict:
         payload = self.sim.updates.location(who, latitude, longitude, live_period=8 * 3600 if live else None)
         self.t.said(who, f"[{'live ' if live else ''}location {latitude:.4f}, {longitude:.4f}]")
@@ -147,6 +157,8 @@ async def play(sim: Simulator, t: Transcript) -> None:
     await s.say(MILIND, f"/start {token(sim)}")
     await s.say(PRIYA, "/invite companion")
     await s.say(ANKITA, f"/start {token(sim)}")
+    await s.document(PRIYA, "unity-run-route.gpx", unity_route_gpx(), caption="/route")
+    await s.say(PRIYA, "/checkpoint Gholvad school visit | 150")
     sim.api.admins[FANS["id"]] = [KAVYA]
     t.said(KAVYA, "(adds the bot to the group)", FANS)
     t.replies(await sim.send(sim.updates.my_membership(FANS, KAVYA, "left", "member")))
@@ -159,22 +171,19 @@ async def play(sim: Simulator, t: Transcript) -> None:
     s.at(15, 5, 45)
     live = await s.location(MILIND, 18.9220, 72.8347, live=True)
     s.at(15, 10)
-    await s.move(MILIND, live, 19.0178, 72.8478)
+    await s.move(MILIND, live, *on_route(10_000))
     await s.say(ASHA, "/today")
     s.at(15, 13, 30)
-    wrong = await s.say(MILIND, "/update 28 Day one! Gateway of India to Vasai, 16 flyovers")
-    s.at(15, 13, 40)
-    await s.edit(
-        MILIND, wrong, "/update 24 Day one! Gateway of India to Vasai (28 was Ankita's, she climbed all 16 flyovers)"
-    )
+    await s.document(MILIND, "Morning_Run.fit", unity_day1_fit(), caption="Day one! Gateway of India, 16 flyovers")
     await s.say(ANKITA, "/update 28 Ran with him from the Gateway: 16 flyovers!")
     s.at(15, 18, 30)
-    await s.move(MILIND, live, 19.3919, 72.8397)
+    await s.move(MILIND, live, *on_route(24_000))
     await s.say(ASHA, "/progress")
     await s.say(ASHA, "/log 5 Morning walk on Marine Drive")
     await s.say(RAVI, "/today@UnityRunBot", FANS)
     await s.evening(15)
 
+    covered = 24_000
     for day, lead_km, note, companion_km, where in DAYS:
         number = day - 14
         t.heading(f"{day} Aug 2021 · day {number}")
@@ -188,11 +197,18 @@ async def play(sim: Simulator, t: Transcript) -> None:
             s.at(day, 19)
             if number == 2:
                 await s.photo(MILIND, f"/update {lead_km} {note}")
+            elif number == 3:  # a typo, corrected by editing the message
+                wrong = await s.say(MILIND, f"/update {lead_km[0]}.{lead_km[1:]} {note}")
+                await s.edit(MILIND, wrong, f"/update {lead_km} {note}")
             else:
                 await s.say(MILIND, f"/update {lead_km} {note}")
             if companion_km:
                 await s.say(ANKITA, f"/update {companion_km} Joined for the Bharuch stretch")
-            await s.location(MILIND, *where)
+            covered += int(lead_km) * 1000
+            await s.location(MILIND, *on_route(covered, where))
+            if number == 4:
+                await s.say(RAVI, "/checkpoints")
+                await s.say(RAVI, "/progress")
         await s.evening(day)
 
     t.heading("24 Aug 2021 · day 10 · Kevadia")
@@ -219,6 +235,15 @@ async def supporters_day(s: Story, day: int) -> None:
     if day == 21:
         await s.say(KAVYA, "/pledge 25%")
         await s.say(ASHA, "/supporters")
+
+
+def on_route(covered_m: int, fallback: tuple[float, float] | None = None) -> tuple[float, float]:
+    """Where the lead runner is after covered_m metres of the planned route (rounded as a phone shares it)."""
+    lat, lon = _ROUTE.point_at(covered_m) if covered_m < _ROUTE.length_m else fallback or _ROUTE.points[-1]
+    return round(lat, 4), round(lon, 4)
+
+
+_ROUTE = unity_route()
 
 
 def token(sim: Simulator) -> str:

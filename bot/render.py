@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the services render their outbox messages with this module:
     from bot.pledge_math import Status
     from bot.position_privacy import PositionPolicy
     from bot.services.chats import Subscribed
+    from bot.services.checkpoints import Where
     from bot.services.news import News
     from bot.services.nudges import Reminders
     from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
@@ -96,6 +97,7 @@ def progress(report: ProgressReport) -> str:
         lines += _final_lines(p)
     else:
         lines += [f"Day {p.day} of {p.days_total}", "", *_distance_lines(p), "", *_pace_lines(p)]
+    lines += _where_lines(report.where)
     if report.companions or len(report.leads) > 1:
         lines.append("")
     if len(report.leads) > 1:
@@ -309,7 +311,7 @@ def daily_summary(summary: DaySummary, supporters: str | None = None) -> str:
             "",
         ]
         lines += _day_lines(summary.entries) or [f"No update from the runners on day {p.day}."]
-        lines += ["", f"Route: {route}", *rest, *_pace_lines(p)]
+        lines += ["", f"Route: {route}", *rest, *_pace_lines(p), *_where_lines(summary.where)]
     if summary.position:
         lines.append(map_link(summary.position, run))
     if supporters:
@@ -607,3 +609,10 @@ def position_policy(policy: PositionPolicy) -> str:
 
 def completion_caption(result: Logged) -> str:
     return f"🏅 {escape(result.first_name)}: {km(result.status.logged_m)} km for {escape(result.run.title)}"
+
+
+def _where_lines(where: Where | None) -> list[str]:
+    """The place on the planned route and the next checkpoint (bot.render_route)."""
+    from bot.render_route import where_lines  # render_route builds on this module
+
+    return where_lines(where)

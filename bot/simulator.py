@@ -33,6 +33,8 @@ FAKE_TOKEN = f"{BOT_ID}:AAFakeTokenForTestsAndTheOfflineDemo000"
 Params = dict[str, Any]
 T = TypeVar("T")
 Responder = Callable[[str, Params], "tuple[int, Any] | None"]
+FILE_URL_MARK = "/file/bot"
+DOWNLOAD = "download"  # the Call recorded for a file downloaded (not a Bot API method)
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,10 @@ class FakeBotAPI(BaseRequest):
         connect_timeout: ODVInput[float] = DEFAULT_NONE,
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if "/file/bot" in url:  # a download of a file getFile named: files/<file id>
-            data = self.files.get(url.rsplit("/", 1)[-1])
+        if FILE_URL_MARK in url:  # a download of a file getFile named: files/<file id>
+            file_id = url.rsplit("/", 1)[-1]
+            self.calls.append(Call(DOWNLOAD, {"file_id": file_id}))
+            data = self.files.get(file_id)
             return (200, data) if data is not None else (404, b'{"ok": false, "error_code": 404}')
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
@@ -255,6 +259,29 @@ class Updates:
             content["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
         return self._wrap(self._message(person, chat, **content))
 
+    def document(
+        self,
+        person: Person,
+        file_name: str,
+        file_id: str,
+        *,
+        file_unique_id: str | None = None,
+        file_size: int | None = None,
+        caption: str | None = None,
+        chat: Params | None = None,
+    ) -> Params:
+        """A file sent as a document; `file_size` is what Telegram says (put the bytes in `FakeBotAPI.files`)."""
+        document: Params = {"file_id": file_id, "file_unique_id": file_unique_id or f"uniq-{file_id}",
+                            "file_name": file_name}  # fmt: skip
+        if file_size is not None:
+            document["file_size"] = file_size
+        content: Params = {"document": document}
+        if caption is not None:
+            content["caption"] = caption
+            if caption.startswith("/"):
+                content["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+        return self._wrap(self._message(person, chat, **content))
+
     def location(self, person: Person, latitude: float, longitude: float, live_period: int | None = None) -> Params:
         location: Params = {"latitude": latitude, "longitude": longitude}
         if live_period:
@@ -357,6 +384,20 @@ class Simulator:
     async def say(self, person: Person, text: str, chat: Params | None = None) -> str:
         """Send a text message; return the text of the bot's replies, joined."""
         calls = await self.send(self.updates.text(person, text, chat))
+        return "\n".join(c.text for c in calls if c.method in ("sendMessage", "sendPhoto"))
+
+    async def send_file(
+        self, person: Person, file_name: str, data: bytes, *, file_id: str | None = None, caption: str | None = None,
+        file_unique_id: str | None = None, file_size: int | None = None,
+    ) -> str:  # fmt: skip
+        """Send `data` as a document in the private chat (the fake API serves its download); the replies' text."""
+        file_id = file_id or f"doc-{len(self.api.files) + 1}"
+        self.api.files[file_id] = data
+        payload = self.updates.document(
+            person, file_name, file_id, file_unique_id=file_unique_id,
+            file_size=len(data) if file_size is None else file_size, caption=caption,
+        )  # fmt: skip
+        calls = await self.send(payload)
         return "\n".join(c.text for c in calls if c.method in ("sendMessage", "sendPhoto"))
 
     async def run_jobs(self, name: str | None = None) -> list[Call]:

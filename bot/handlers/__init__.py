@@ -14,13 +14,14 @@ from telegram.ext import (
 )
 
 from bot import exactly_once
-from bot.handlers import chats, general, organiser, pledges, runner, supporter
+from bot.handlers import chats, files, general, organiser, pledges, route, runner, supporter
 
 FIRST, LAST = -1, 99
 NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
 UPDATE_CAPTION = filters.CaptionRegex(r"^/update(@\w+)?(\s|$)")
 UPDATE_TEXT = filters.Regex(r"^/update(@\w+)?(\s|$)")
 LOG_TEXT = filters.Regex(r"^/log(@\w+)?(\s|$)")
+ROUTE_CAPTION = filters.CaptionRegex(r"^/route(@\w+)?(\s|$)")
 
 
 def register(app: Application, admin_ids: frozenset[int]) -> None:
@@ -54,7 +55,13 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             CommandHandler("endrun", organiser.end_run, filters=NEW & organisers),
             CommandHandler("invite", organiser.invite, filters=NEW & organisers),
             CommandHandler("position", organiser.position, filters=NEW & organisers),
+            CommandHandler("checkpoint", route.checkpoint, filters=NEW & organisers),
+            MessageHandler(NEW & filters.Document.ALL & ROUTE_CAPTION & organisers, files.route),
             CommandHandler(organiser.COMMANDS, organiser.refuse, filters=NEW),
+            CommandHandler("checkpoint", organiser.refuse, filters=NEW),
+            MessageHandler(NEW & filters.Document.ALL & ROUTE_CAPTION, organiser.refuse),
+            MessageHandler(NEW & filters.Document.ALL & filters.ChatType.PRIVATE, files.activity),
+            CommandHandler("checkpoints", route.checkpoints, filters=NEW),
             CommandHandler("subscribe", chats.subscribe, filters=NEW),
             CommandHandler("unsubscribe", chats.unsubscribe, filters=NEW),
             CommandHandler("follow", chats.follow, filters=NEW),

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot import render
+from bot.services import checkpoints as checkpoint_news
 from storage import milestones, outbox, runners
 from storage.runs import Run
 
@@ -60,3 +61,4 @@ def route_changed(conn: sqlite3.Connection, posted: Posted, route: int, now: dat
         top = max(reached)
         text = render.milestone(News(posted, route), top)
         outbox.to_everyone(conn, outbox.MILESTONE, text, now, topic=_topic(run, top))
+    checkpoint_news.route_changed(conn, run, route, posted.update.local_day, now)

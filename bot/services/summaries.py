@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot import stats
 from bot.pictures import ChartData
+from bot.services import checkpoints as checkpoint_news
 from bot.services import live
 from bot.services.chats import LogKey
 from bot.services.pledges import DayActivity, day_activity
@@ -40,6 +41,7 @@ class DaySummary:
     entries: list[DayEntry]  # that day's updates, in the order they were posted
     position: Position | None
     final: bool
+    where: checkpoint_news.Where | None = None  # on the planned route, and the next checkpoint
 
 
 def day_summary(conn: sqlite3.Connection, run: Run, day: date, now: datetime, final: bool = False) -> DaySummary:
@@ -53,7 +55,9 @@ def day_summary(conn: sqlite3.Connection, run: Run, day: date, now: datetime, fi
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     entries = updates.of_day(conn, run.id, day)
-    return DaySummary(run, day, progress, entries, live.public_position_of(conn, run, now), final)
+    position = live.public_position_of(conn, run, now)
+    where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, day)
+    return DaySummary(run, day, progress, entries, position, final, where)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from bot import stats
 from bot.errors import UserError
+from bot.services import checkpoints as checkpoint_news
 from bot.services import live, news
 from bot.services.runs import current, require_current, require_open
 from storage import positions, runners, updates
@@ -173,6 +174,7 @@ class ProgressReport:
     leads: list[RunnerTotal]
     companions: list[RunnerTotal]
     position: Position | None
+    where: checkpoint_news.Where | None = None  # on the planned route, and the next checkpoint
 
 
 async def _current_run(db: Database) -> Run:
@@ -201,7 +203,9 @@ def _progress_report(conn: sqlite3.Connection, run: Run, now: datetime) -> Progr
         ended_on=run.local_date(run.ended_at) if run.ended_at else None,
     )
     companions = [t for t in totals if not t.runner.is_lead]
-    return ProgressReport(run, progress, leads, companions, live.public_position_of(conn, run, now))
+    position = live.public_position_of(conn, run, now)
+    where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, today)
+    return ProgressReport(run, progress, leads, companions, position, where)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""Inside other actions' transactions: checkpoints passed (or given back) when the route changes, and
+where the run stands on its planned route, for /progress and the daily summary.
+
+Like milestones (bot.services.news): a checkpoint first reached is announced to every subscribed chat and
+follower through the outbox, in the transaction of the update that reached it; an update undone or
+corrected down gives it back (and takes back its message if it is not sent yet).
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot import render_route
+from bot.route import Checkpoint, Placement, Route, describe_place, place
+from bot.route_progress import Mark, eta, next_mark
+from storage import checkpoints, outbox, routes
+from storage.positions import Position
+from storage.runs import Run
+
+CHECKPOINT = "checkpoint"
+
+
+def topic(run_id: int, checkpoint_id: int) -> str:
+    return f"checkpoint {run_id} {checkpoint_id}"
+
+
+def route_changed(conn: sqlite3.Connection, run: Run, route_m: int, day: date, now: datetime) -> None:
+    """Announce the checkpoints the route reaches for the first time; give back those it no longer reaches."""
+    released = checkpoints.release_beyond(conn, run.id, route_m)
+    if released:
+        outbox.cancel(conn, [topic(run.id, c.id) for c in released])
+    passed = checkpoints.pass_within(conn, run.id, route_m, day, now)
+    if passed:  # one message for all an update passes, taken back with the farthest (given back first)
+        text = render_route.checkpoint_passed(run, [(c.name, c.at_m) for c in passed], day)
+        outbox.to_everyone(conn, CHECKPOINT, text, now, topic=topic(run.id, passed[-1].id))
+
+
+def mark_reached_quietly(conn: sqlite3.Connection, run: Run, route_m: int, day: date, now: datetime) -> None:
+    """Checkpoints set up behind where the run already is are passed, without news."""
+    checkpoints.pass_within(conn, run.id, route_m, day, now)
+
+
+@functools.lru_cache(maxsize=4)
+def _route(points: tuple[tuple[float, float], ...]) -> Route:
+    return Route.from_points(points)
+
+
+def route_of(conn: sqlite3.Connection, run_id: int) -> Route | None:
+    stored = routes.get(conn, run_id)
+    return _route(stored.points) if stored else None
+
+
+@dataclass(frozen=True)
+class Where:
+    """The run against its route and checkpoints."""
+
+    place: str | None
+    """'near km 182, 8 km before Vapi' (plain text), when the run has a route."""
+    next_name: str | None
+    next_to_go_m: int
+    next_eta: date | None
+    start: date
+
+
+def where(
+    conn: sqlite3.Connection, run: Run, covered_m: int, average_m_per_day: int | None, position: Position | None,
+    today: date,
+) -> Where | None:  # fmt: skip
+    """None when the run has neither a route nor checkpoints. The place is the latest shared position's on
+    the route, else the lead runners' km along it."""
+    stored = checkpoints.of_run(conn, run.id)
+    route = route_of(conn, run.id)
+    if route is None and not stored:
+        return None
+    place_text = None
+    if route is not None:
+        placement = place(route, position.latitude, position.longitude) if position else None
+        if placement is None:
+            placement = Placement(along_m=min(covered_m, route.length_m), off_route_m=0)
+        place_text = describe_place(placement, [Checkpoint(c.name, c.at_m) for c in stored])
+    upcoming = next_mark([Mark(c.name, c.at_m, c.passed_on) for c in stored], covered_m)
+    if upcoming is None or run.ended_at is not None:
+        return Where(place_text, None, 0, None, run.start_date)
+    return Where(
+        place_text, upcoming.name, upcoming.at_m - covered_m,
+        eta(upcoming.at_m, average_m_per_day, run.start_date, today), run.start_date,
+    )  # fmt: skip

@@ -1,0 +1,291 @@
+"""The planned route, its checkpoints, and activity files (GPX/FIT) turned into updates and logs.
+
+Each action is one transaction in one trip (storage/db.py). An activity file is read before its
+transaction: its size checked from Telegram's figure first, then downloaded, then read in the bounded
+child process (bot.activity_files), so a hostile file costs one bounded child and no event-loop time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot import stats
+from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
+from bot.errors import UserError
+from bot.parsing import LogEntry
+from bot.render import km
+from bot.route import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileError, describe_place, place, read_route_bounded
+from bot.route import Checkpoint as RouteCheckpoint
+from bot.route_progress import day_number, duration_text, implausible
+from bot.safe_gpx import FileRefusedError, check_size
+from bot.services import checkpoints as checkpoint_news
+from bot.services import news, pledges, tracking
+from bot.services.runs import require_current, require_open
+from storage import activity_files, checkpoints, logs, positions, routes, runners, updates
+from storage.checkpoints import StoredCheckpoint
+from storage.db import ROUTE, SUPPORTERS, Database
+from storage.runs import Run
+
+MAX_CHECKPOINT_NAME = 64
+
+
+# --- The route --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteSaved:
+    run: Run
+    planned: PlannedRoute
+    kept: int
+    """How many of the file's checkpoints were kept (names past MAX_CHECKPOINT_NAME are cut)."""
+
+
+async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now: datetime) -> RouteSaved:
+    """The run's planned route, in place of an earlier one; its named waypoints become the checkpoints."""
+
+    def work(conn: sqlite3.Connection) -> RouteSaved:
+        run = require_open(conn)
+        routes.save(
+            conn, run_id=run.id, name=planned.name, points=planned.route.points, length_m=planned.route.length_m,
+            created_by=organiser_id, now=now,
+        )  # fmt: skip
+        named = [(c.name[:MAX_CHECKPOINT_NAME], c.along_m) for c in planned.checkpoints]
+        checkpoints.replace_all(conn, run.id, named)
+        checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
+        return RouteSaved(run, planned, len(checkpoints.of_run(conn, run.id)))
+
+    return await db.transaction(work, changes=[ROUTE])
+
+
+async def receive_route(
+    db: Database, organiser_id: int, file_size: int | None, download: Callable[[], Awaitable[bytes]], now: datetime
+) -> RouteSaved:
+    """Check the size Telegram gives, download, read the route in the bounded child, then save it."""
+    if file_size is not None:
+        _refused(lambda: check_size(file_size, RouteFileError, ROUTE_SEND_INSTEAD))
+    await db.read(require_open)  # no run, or an ended one: say so before downloading
+    data = await download()
+    try:
+        planned = await read_route_bounded(data)
+    except RouteFileError as refused:
+        raise UserError(refused.message) from None
+    return await save_route(db, organiser_id, planned, now)
+
+
+# --- Checkpoints ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointSet:
+    run: Run
+    checkpoint: StoredCheckpoint
+
+
+async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> CheckpointSet:
+    """Add (or move) a checkpoint at at_m metres along the route (or the run's distance, without a route)."""
+
+    def work(conn: sqlite3.Connection) -> CheckpointSet:
+        run = require_open(conn)
+        length = routes.length_of(conn, run.id)
+        limit = length if length is not None else run.distance_m
+        if at_m > limit:
+            what = "route" if length is not None else "run"
+            raise UserError(f"The {what} is {km(limit)} km long: a checkpoint at km {km(at_m)} is past its end.")
+        checkpoints.add(conn, run.id, name, at_m)
+        checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
+        stored = next(c for c in checkpoints.of_run(conn, run.id) if c.name == name)
+        return CheckpointSet(run, stored)
+
+    return await db.transaction(work, changes=[ROUTE])
+
+
+async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
+    def work(conn: sqlite3.Connection) -> CheckpointSet:
+        run = require_open(conn)
+        removed = checkpoints.remove(conn, run.id, name)
+        if removed is None:
+            known = ", ".join(c.name for c in checkpoints.of_run(conn, run.id)) or "none yet"
+            raise UserError(f"There is no checkpoint called “{name}”. The checkpoints: {known}.")
+        return CheckpointSet(run, removed)
+
+    return await db.transaction(work, changes=[ROUTE])
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    run: Run
+    progress: stats.Progress
+    checkpoints: list[StoredCheckpoint]
+    route_length_m: int | None
+
+
+async def checkpoint_report(db: Database, now: datetime) -> CheckpointReport:
+    def work(conn: sqlite3.Connection) -> CheckpointReport:
+        run = require_current(conn)
+        today = run.local_date(now)
+        progress = stats.progress(
+            run.distance_m, run.start_date, run.end_date, covered_m=news.route_m(conn, run.id), today=today,
+            ended_on=run.local_date(run.ended_at) if run.ended_at else None,
+        )  # fmt: skip
+        return CheckpointReport(run, progress, checkpoints.of_run(conn, run.id), routes.length_of(conn, run.id))
+
+    return await db.read(work)
+
+
+# --- Activity files ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityMessage:
+    """A document message with an activity file: who sent it, the file, the caption's note."""
+
+    user_id: int
+    first_name: str
+    file_unique_id: str
+    file_name: str
+    file_size: int | None
+    note: str | None
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True)
+class ActivityPosted:
+    """A runner's activity file made an update."""
+
+    posted: tracking.Posted
+    activity: Activity
+    day: int
+    place: str | None
+    """Where the track ended on the route ('near km 24, 24.3 km before Vasai'), when the run has a route."""
+
+
+@dataclass(frozen=True)
+class ActivityLogged:
+    """A supporter's activity file made a log."""
+
+    logged: pledges.Logged
+    activity: Activity
+
+
+async def receive_activity(
+    db: Database, message: ActivityMessage, download: Callable[[], Awaitable[bytes]], now: datetime
+) -> ActivityPosted | ActivityLogged:
+    """Check the size Telegram gives, refuse a file counted already, download it, read it in the bounded
+    child, then post it (runners) or log it (everyone else) in one transaction."""
+    if message.file_size is not None:
+        _refused(lambda: check_size(message.file_size or 0, ActivityFileError, SEND_INSTEAD))
+    await db.read(lambda conn: _may_receive(conn, message.file_unique_id))
+    data = await download()
+    activity = await _read(data, message.file_name)
+    return await db.transaction(lambda conn: _record(conn, message, activity, now), changes=[ROUTE, SUPPORTERS])
+
+
+def _refused(check: Callable[[], object]) -> None:
+    try:
+        check()
+    except FileRefusedError as refused:
+        raise UserError(refused.message) from None
+
+
+async def _read(data: bytes, file_name: str) -> Activity:
+    try:
+        return await read_activity_bounded(data, file_name)
+    except ActivityFileError as refused:
+        raise UserError(refused.message) from None
+
+
+def _may_receive(conn: sqlite3.Connection, file_unique_id: str) -> None:
+    """Before downloading: a run open, and this file not counted yet."""
+    require_open(conn)
+    _not_counted(conn, file_unique_id)
+
+
+def _not_counted(conn: sqlite3.Connection, file_unique_id: str) -> None:
+    if activity_files.get(conn, file_unique_id) is not None:
+        raise UserError("This activity file was counted already: the same file counts once. /undo removes it.")
+
+
+def _activity_day(run: Run, activity: Activity) -> date:
+    day = activity.day(run.timezone)
+    if not run.start_date <= day <= run.end_date:
+        raise UserError(
+            f"This activity started on {day:%d %b %Y}, outside {run.title} ({run.start_date:%d %b} to"
+            f" {run.end_date:%d %b %Y}), so it was not counted."
+        )
+    return day
+
+
+def _record(
+    conn: sqlite3.Connection, m: ActivityMessage, activity: Activity, now: datetime
+) -> ActivityPosted | ActivityLogged:
+    run = require_open(conn)
+    _not_counted(conn, m.file_unique_id)
+    reason = implausible(activity.distance_m, activity.duration.total_seconds())
+    if reason:
+        raise UserError(
+            f"This activity says {km(activity.distance_m)} km in {_minutes(activity)}: {reason}. It was not counted;"
+            " post the km with /update (runners) or /log if they are right."
+        )
+    day = _activity_day(run, activity)
+    runner = runners.get(conn, run.id, m.user_id)
+    if runner is None:
+        logged = _log(conn, run, m, activity, day, now)
+        _keep_file(conn, m, run, activity, now, log_id=logged.log.id)
+        return ActivityLogged(logged, activity)
+    stored = updates.add(
+        conn, run_id=run.id, runner_id=runner.id, local_day=day, metres=activity.distance_m, note=m.note,
+        photo_file_id=None, chat_id=m.chat_id, message_id=m.message_id, at=now,
+    )  # fmt: skip
+    if stored is None:
+        raise UserError("This message was counted already.")
+    _keep_file(conn, m, run, activity, now, update_id=stored.id)
+    total = next(t.metres for t in runners.totals(conn, run.id) if t.runner.id == runner.id)
+    posted = tracking.Posted(run, runner, stored, total, is_new=True)
+    news.new_update(conn, posted, now)
+    end = activity.track[-1]
+    positions.save(
+        conn, run_id=run.id, runner_id=runner.id, latitude=end[0], longitude=end[1], chat_id=m.chat_id,
+        message_id=m.message_id, at=activity.started_at + activity.duration,
+    )  # fmt: skip
+    return ActivityPosted(posted, activity, day_number(day, run.start_date), _place_of(conn, run, end))
+
+
+def _log(
+    conn: sqlite3.Connection, run: Run, m: ActivityMessage, activity: Activity, day: date, now: datetime
+) -> pledges.Logged:
+    pledges._join(conn, run, m.user_id, m.first_name, now)
+    entry = LogEntry(metres=activity.distance_m, yesterday=False, note=m.note)
+    stored = logs.add(
+        conn, run_id=run.id, user_id=m.user_id, local_day=day, metres=entry.metres, note=entry.note,
+        chat_id=m.chat_id, message_id=m.message_id, at=now,
+    )  # fmt: skip
+    if stored is None:
+        raise UserError("This message was counted already.")
+    return pledges._logged(conn, run, m.first_name, stored, now)
+
+
+def _place_of(conn: sqlite3.Connection, run: Run, point: tuple[float, float]) -> str | None:
+    route = checkpoint_news.route_of(conn, run.id)
+    if route is None:
+        return None
+    marks = [RouteCheckpoint(c.name, c.at_m) for c in checkpoints.of_run(conn, run.id)]
+    return describe_place(place(route, point[0], point[1]), marks)
+
+
+def _keep_file(
+    conn: sqlite3.Connection, m: ActivityMessage, run: Run, activity: Activity, now: datetime, *,
+    update_id: int | None = None, log_id: int | None = None,
+) -> None:  # fmt: skip
+    activity_files.add(
+        conn, file_unique_id=m.file_unique_id, run_id=run.id, user_id=m.user_id, update_id=update_id,
+        log_id=log_id, started_at=activity.started_at, duration_s=round(activity.duration.total_seconds()),
+        track=activity.track, now=now,
+    )  # fmt: skip
+
+
+def _minutes(activity: Activity) -> str:
+    return duration_text(activity.duration.total_seconds())
