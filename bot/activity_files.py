@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import fitdecode  # type: ignore[import-untyped]
+from garmin_fit_sdk import Decoder, Stream
 
 from bot.bounded_read import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, run_bounded
 from bot.route import LatLon, simplify, track_length_m
-from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, load_gpx
+from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, track_samples
 
 TRACK_MAX_POINTS = 1_000
 """An activity's stored track keeps at most this many points (enough to draw a day on a map)."""
@@ -29,6 +29,7 @@ SEND_INSTEAD = "the .gpx or .fit file your watch or app exports for one activity
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 _SEMICIRCLE_DEG = 180.0 / 2**31
 _FIT_INVALID_SINT32 = 0x7FFFFFFF
+_RECORD = 20  # the FIT profile's message number of a record (a track point)
 
 Source = Literal["gpx", "fit"]
 
@@ -123,16 +124,12 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
-    gpx = load_gpx(data, ActivityFileError, what="an activity", send_instead=SEND_INSTEAD)
-    points: list[LatLon] = []
-    times: list[datetime] = []
-    for track in gpx.tracks:
-        for segment in track.segments:
-            for p in segment.points:
-                points.append((p.latitude, p.longitude))
-                if p.time is not None:
-                    times.append(p.time)
-    if not points and gpx.routes:
+    points, stamps, has_route = track_samples(data, ActivityFileError, send_instead=SEND_INSTEAD)
+    try:
+        times = [datetime.fromisoformat(stamp) for stamp in stamps]
+    except ValueError:
+        raise ActivityFileError(f"This GPX file has a time the bot cannot read. Send {SEND_INSTEAD}.") from None
+    if not points and has_route:
         raise ActivityFileError(
             f"This GPX file holds a planned route, not a recorded activity (it has no times). Send {SEND_INSTEAD};"
             " organisers send a route with the caption /route."
@@ -140,41 +137,62 @@ def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
     return points, [_utc(t) for t in times]
 
 
+class _TooManyRecords(Exception):
+    pass
+
+
+def _check_fit_files(data: bytes) -> None:
+    """Each FIT file of the stream (a stream may chain several) is whole and its CRC right: a cut or
+    damaged file is refused before any record is read. (The SDK's own CRC check costs more than the
+    whole read; this one is table-driven.)"""
+    start = 0
+    while start < len(data):
+        header_size = data[start]
+        body_size = int.from_bytes(data[start + 4 : start + 8], "little")
+        end = start + header_size + body_size + 2
+        if header_size not in (12, 14) or data[start + 8 : start + 12] != b".FIT" or end > len(data):
+            raise _damaged()
+        if fit_crc(data[start:end]) != 0:
+            raise _damaged()
+        start = end
+
+
 def _fit_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
+    """Read with Garmin's own FIT SDK, values raw (no scaling, no strings): 2x faster than fitdecode."""
+    _check_fit_files(data)
+    records = 0
+
+    def count(mesg_num: int, _message: object) -> None:
+        nonlocal records
+        if mesg_num == _RECORD:
+            records += 1
+            if records > MAX_POINTS:
+                raise _TooManyRecords
+
+    decoder = Decoder(Stream.from_byte_array(bytearray(data)))
+    messages, errors = decoder.read(
+        apply_scale_and_offset=False, convert_datetimes_to_dates=False, convert_types_to_strings=False,
+        enable_crc_check=False, expand_sub_fields=False, expand_components=False, merge_heart_rates=False,
+        mesg_listener=count,
+    )  # fmt: skip
+    if any(isinstance(error, _TooManyRecords) for error in errors):
+        raise ActivityFileError(
+            f"This FIT file has more than {MAX_POINTS:,} records, more than the bot reads for an activity."
+            f" Send {SEND_INSTEAD}, one day at a time."
+        )
+    if errors:
+        raise _damaged()
     points: list[LatLon] = []
     stamps: list[int] = []
-    records = 0
-    start = 0  # of the current FIT file in the stream (a stream may chain several)
-    try:
-        with fitdecode.FitReader(data, check_crc=fitdecode.CrcCheck.DISABLED, processor=None) as reader:
-            for frame in reader:
-                if frame.frame_type == fitdecode.FIT_FRAME_HEADER:
-                    # Each file's length and CRC are checked before its records are read: a cut or damaged
-                    # file is refused at once. fitdecode's own CRC check costs more than the whole parse.
-                    end = start + frame.header_size + frame.body_size + 2
-                    if end > len(data) or fit_crc(data[start:end]) != 0:
-                        raise _damaged()
-                    start = end
-                    continue
-                if frame.frame_type != fitdecode.FIT_FRAME_DATA or frame.name != "record":
-                    continue
-                records += 1
-                if records > MAX_POINTS:
-                    raise ActivityFileError(
-                        f"This FIT file has more than {MAX_POINTS:,} records, more than the bot reads for an activity."
-                        f" Send {SEND_INSTEAD}, one day at a time."
-                    )
-                stamp = frame.get_raw_value("timestamp", fallback=None)
-                if isinstance(stamp, int):
-                    stamps.append(stamp)
-                lat = frame.get_raw_value("position_lat", fallback=None)
-                lon = frame.get_raw_value("position_long", fallback=None)
-                if isinstance(lat, int) and isinstance(lon, int) and _FIT_INVALID_SINT32 not in (lat, lon):
-                    point = (lat * _SEMICIRCLE_DEG, lon * _SEMICIRCLE_DEG)
-                    if abs(point[0]) <= 90 and abs(point[1]) <= 180:
-                        points.append(point)
-    except fitdecode.FitError as exc:
-        raise _damaged() from exc
+    for record in messages.get("record_mesgs", ()):
+        stamp = record.get("timestamp")
+        if isinstance(stamp, int):
+            stamps.append(stamp)
+        lat, lon = record.get("position_lat"), record.get("position_long")
+        if isinstance(lat, int) and isinstance(lon, int) and _FIT_INVALID_SINT32 not in (lat, lon):
+            point = (lat * _SEMICIRCLE_DEG, lon * _SEMICIRCLE_DEG)
+            if abs(point[0]) <= 90 and abs(point[1]) <= 180:
+                points.append(point)
     return points, [FIT_EPOCH + timedelta(seconds=s) for s in stamps]
 
 

@@ -3,7 +3,7 @@
 Made here, deterministically, so the project ships no binary test data. The route follows the towns the
 Unity Run passed (Mumbai -> Statue of Unity, Kevadia) with a gentle wiggle that brings its length to
 418.3 km, the figure a road route gives. GPX is written with gpxpy; FIT with the small encoder below,
-which exists only to make test data (the bot reads FIT with fitdecode).
+which exists only to make test data (the bot reads FIT with Garmin's FIT SDK).
 """
 
 from __future__ import annotations

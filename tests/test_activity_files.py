@@ -243,11 +243,11 @@ async def test_bounded_read_gives_up_on_a_file_that_takes_too_long(day1_gpx: byt
 
 
 async def test_bounded_read_gives_up_on_a_file_that_needs_too_much_memory() -> None:
-    # a day's file needs ~145 MB of address space in the child; 150k points need well over 250 MB
+    # a day's file needs ~145 MB of address space in the child; 150k points need well over 180 MB
     small = demo_files.unity_day1_gpx()
-    assert (await read_activity_bounded(small, "run.gpx", memory_bytes=250 << 20)).distance_m > 0
+    assert (await read_activity_bounded(small, "run.gpx", memory_bytes=180 << 20)).distance_m > 0
     point = b'<trkpt lat="19.1" lon="72.9"><time>2021-08-15T01:00:00Z</time></trkpt>'
     dense = b"<gpx><trk><trkseg>" + point * 150_000 + b"</trkseg></trk></gpx>"
     with pytest.raises(ActivityFileError) as caught:
-        await read_activity_bounded(dense, "run.gpx", memory_bytes=250 << 20)
+        await read_activity_bounded(dense, "run.gpx", memory_bytes=180 << 20)
     assert caught.value.message.startswith("This file needs more memory than the bot gives one file")
