@@ -261,3 +261,20 @@ def test_zones_and_roles():
     assert refusal(parse_role, "captain", "/invite") == (
         "The role is lead or companion, not “captain”. Write it like: /invite"
     )
+
+
+def test_a_pledge_in_km_may_be_ten_times_the_longest_run():
+    assert parse_pledge("1000000") == PledgeChoice(metres=1_000_000_000)
+    assert "is more than 1000000 km" in refusal(parse_pledge, "1000001")
+
+
+def test_every_refusal_shows_the_usage_of_its_own_command():
+    assert refusal(parse_subscription, "Mars/Base", "/subscribe") == (
+        "“Mars/Base” is not a known time zone (e.g. Asia/Kolkata). Write it like: /subscribe"
+    )
+    assert refusal(parse_new_run, "A | B | C | far | 2021-08-15 | 2021-08-22") == (
+        f"I could not read “far” as a distance. Write it like: {NEWRUN_USAGE}"
+    )
+    assert refusal(parse_new_run, "A | B | C | 4 | 2021-08-15 | 22.8.2021") == (
+        f"“22.8.2021” is not a date (YYYY-MM-DD). Write it like: {NEWRUN_USAGE}"
+    )
