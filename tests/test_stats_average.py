@@ -73,3 +73,21 @@ async def test_the_final_progress_averages_over_the_days_actually_run(unity):
     reply = await unity.say(ASHA, "/progress")
 
     assert "Planned: 8 days, 15 Aug 2021 to 22 Aug 2021; ran 3 days\nAverage: 38 km a day" in reply
+
+
+def test_the_last_day_is_still_run_and_the_day_after_is_final():
+    last = unity(300_000, END)
+    assert (last.stage, last.day, last.days_run, last.days_left) == (Stage.RUNNING, 8, 8, 1)
+    assert last.needed_m_per_day == 116_000
+    assert unity(300_000, date(2021, 8, 23)).stage is Stage.ENDED
+
+
+async def test_progress_on_the_last_day_asks_for_the_rest_today(unity):
+    unity.clock.now = datetime(2021, 8, 22, 9, 0, tzinfo=IST)
+    await unity.say(MILIND, "/update 300")
+
+    reply = await unity.say(ASHA, "/progress")
+
+    assert "Day 8 of 8" in reply
+    assert "Needed: 116 km a day to finish by 22 Aug 2021" in reply
+    assert "Finished" not in reply
