@@ -157,3 +157,46 @@ async def test_a_daily_summary_longer_than_telegrams_limit_is_one_message_that_l
     assert f"    {notes[0][:299]}…" in summary.text.split("\n")  # notes clipped to 300 in a summary
     assert notes[-1][:40] not in summary.text  # the tail is what goes
     assert "/progress for the latest figures" not in summary.text
+
+
+def test_a_summary_whose_only_line_end_is_its_first_character():
+    assert render._fit("\n" + "a" * LIMIT) == "\n…"
+
+
+# --- photo captions: Telegram's 1,024 characters ---
+
+CAPTION = MessageLimit.CAPTION_LENGTH
+
+
+def test_the_caption_limit_is_telegrams():
+    assert render.MAX_CAPTION == CAPTION
+
+
+def test_a_caption_without_a_note_is_the_name_and_km():
+    assert render.photo_caption("Milind", 24_000, None) == "Milind: 24 km"
+    assert render.photo_caption("Milind", 24_000, "") == "Milind: 24 km"
+
+
+def test_a_note_that_just_fits_the_caption_is_whole_and_a_longer_one_is_clipped():
+    room = CAPTION - len("Milind: 24 km") - 2  # the line break, and room for the … of a clipped note
+    assert render.photo_caption("Milind", 24_000, "a" * room) == "Milind: 24 km\n" + "a" * room
+    clipped = render.photo_caption("Milind", 24_000, "a" * (room + 1))
+    assert clipped == "Milind: 24 km\n" + "a" * (room - 1) + "…"
+    assert len(clipped) <= CAPTION
+
+
+def test_a_clipped_note_keeps_an_entity_that_ends_at_the_cut_and_drops_one_cut_in_two():
+    room = CAPTION - len("Milind: 24 km") - 2
+    # "x;" first, so only the last ';' tells whether the cut fell inside an entity
+    whole = "x;" + "a" * (room - 8) + "&" + "b" * 50  # escaped, its "&amp;" ends just at the cut
+    assert render.photo_caption("Milind", 24_000, whole) == "Milind: 24 km\nx;" + "a" * (room - 8) + "&amp;…"
+    cut = "x;" + "a" * (room - 7) + "&" + "b" * 50  # the cut falls inside "&amp;"
+    assert render.photo_caption("Milind", 24_000, cut) == "Milind: 24 km\nx;" + "a" * (room - 7) + "…"
+
+
+def test_a_name_that_leaves_no_room_leaves_the_note_out():
+    def name_for_room(room: int) -> str:
+        return "n" * (CAPTION - len(": 24 km") - 2 - room)
+
+    assert render.photo_caption(name_for_room(11), 24_000, "hello").endswith("\nhello")
+    assert render.photo_caption(name_for_room(10), 24_000, "hello") == name_for_room(10) + ": 24 km"

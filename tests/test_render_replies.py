@@ -225,3 +225,26 @@ async def test_today_lists_the_lead_first_though_the_companion_posted_first(unit
         "🤝 <b>Ankita Konwar</b> (companion): 28 km",
         "    16 flyovers!",
     ]
+
+
+# --- pace reminders ---
+
+
+async def test_the_last_days_nudge_counts_what_is_left_after_the_km_logged(unity):
+    unity.clock.now = ist(15, 7, 0)
+    await unity.say(RAVI, "/pledge 10%")
+    await unity.say(RAVI, "/log 2")
+
+    unity.clock.now = ist(22, 21, 0)
+    sent = [c.text for c in await unity.run_jobs(SUMMARIES) if c.chat_id == RAVI.id]
+
+    assert len(sent) == 1
+    assert "you have logged 2 of 41.6 km" in sent[0]
+    assert "\nToday is the run's last day: 39.6 km to go. Log a walk with /log 5 [note].\n" in sent[0]
+
+
+async def test_reminders_on_before_any_run_name_no_zone(sim):
+    assert await sim.say(RAVI, "/nudge") == (
+        "🔔 Pace reminders are on already: when your logged km fall behind the pace of your pledge, I send you "
+        "one short private message that day at 21:00. /quiet stops them."
+    )
