@@ -34,6 +34,11 @@ def test_a_long_line_is_cut_at_the_last_word_break_before_the_limit():
     assert render.split("aaa bbb ccc ddd", limit=8) == ["aaa bbb", "ccc ddd"]
 
 
+def test_a_line_of_exactly_the_limit_is_not_cut_and_a_one_letter_word_is_a_word():
+    assert render.split("aaa bbb", limit=7) == ["aaa bbb"]
+    assert render.split("a bcdefgh", limit=5) == ["a", "bcdef", "gh"]
+
+
 def test_a_word_longer_than_the_limit_is_cut_at_the_limit():
     assert render.split("abcdefghij", limit=4) == ["abcd", "efgh", "ij"]
 
