@@ -52,6 +52,16 @@ def test_a_cut_never_falls_inside_an_entity():
     assert render.split("a&amp;b&lt;c", limit=8) == ["a&amp;b", "&lt;c"]
 
 
+def test_only_an_entity_open_at_the_cut_moves_it():
+    assert render.split("ab cd&amp;", limit=5) == ["ab", "cd", "&amp;"]  # an entity after the cut is no reason
+    assert render.split("&lt;&gt;xyz", limit=8) == ["&lt;&gt;", "xyz"]  # the last entity before the cut is whole
+
+
+def test_only_the_spaces_at_a_word_break_are_dropped():
+    assert render.split("ab \tcd", limit=3) == ["ab", "\tcd"]
+    assert render.split("ab Xcd", limit=3) == ["ab", "Xcd"]
+
+
 def test_lines_are_kept_together_up_to_exactly_the_limit():
     assert render.split("aaaa\nbbbb", limit=9) == ["aaaa\nbbbb"]
     assert render.split("aaaa\nbbbb", limit=8) == ["aaaa", "bbbb"]
