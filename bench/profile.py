@@ -9,6 +9,7 @@ also the functions that took the most time."""
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import cProfile
 import io
@@ -29,6 +30,9 @@ from bench.harness import BotHarness
 from bench.sections import _de_json
 from bot.jobs import SUMMARIES
 from bot.simulator import Clock
+
+
+SORT = os.environ.get("PROFILE_SORT", "tottime")  # or cumtime
 
 
 class RoundTrips:
@@ -99,7 +103,7 @@ async def profile(updates: int, supporters: int, use_cprofile: bool) -> str:
     lines += ["", "round trips by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common())]
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler, stream=out).sort_stats(SORT).print_stats(40)
         lines += ["", out.getvalue()]
     return "\n".join(lines)
 
@@ -127,7 +131,7 @@ async def profile_broadcast(chats: int, use_cprofile: bool) -> str:
     ]
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler, stream=out).sort_stats(SORT).print_stats(40)
         lines += ["", out.getvalue()]
     return "\n".join(lines)
 
