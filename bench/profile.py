@@ -9,10 +9,10 @@ also the functions that took the most time."""
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
 import cProfile
 import io
+import os
 import pstats
 import random
 import tempfile
@@ -30,7 +30,6 @@ from bench.harness import BotHarness
 from bench.sections import _de_json
 from bot.jobs import SUMMARIES
 from bot.simulator import Clock
-
 
 SORT = os.environ.get("PROFILE_SORT", "tottime")  # or cumtime
 
