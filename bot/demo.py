@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import unescape
 from pathlib import Path
@@ -227,7 +227,13 @@ def token(sim: Simulator) -> str:
     return invite.rsplit("start=", 1)[1].strip()
 
 
-async def run_demo(database: Path | None, quiet: bool, write: Callable[[str], None] = print) -> int:
+async def run_demo(
+    database: Path | None,
+    quiet: bool,
+    write: Callable[[str], None] = print,
+    then: Callable[[Simulator], Awaitable[None]] | None = None,
+) -> int:
+    """Play the demo; `then(sim)` runs after it, the application still open (bot/demo_serve.py serves its page)."""
     with tempfile.TemporaryDirectory() as folder:
         path = database or Path(folder) / "demo.db"
         limits_lifted = AIORateLimiter(overall_max_rate=0, group_max_rate=0)  # the fake has no limits to keep
@@ -241,4 +247,6 @@ async def run_demo(database: Path | None, quiet: bool, write: Callable[[str], No
             else:
                 transcript.heading("Final standings")
                 write(plain((await sim.send(sim.updates.text(ASHA, "/progress")))[0].text))
+            if then is not None:
+                await then(sim)
     return 0
