@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import AIORateLimiter
 
+from bot.demo_photo import road_at_dawn
 from bot.jobs import SUMMARIES
 from bot.simulator import Call, Clock, Person, Simulator, group_chat
 
@@ -84,7 +85,9 @@ class Story:
 
     async def photo(self, who: Person, caption: str) -> None:
         self.t.said(who, f"[photo] {caption}")
-        self.t.replies(await self.sim.send(self.sim.updates.photo(who, caption, file_id=f"demo-{caption[:12]}")))
+        file_id = f"demo-photo-{len(self.sim.api.files) + 1}"
+        self.sim.api.files[file_id] = road_at_dawn()  # what the live page downloads and shows (demo --serve)
+        self.t.replies(await self.sim.send(self.sim.updates.photo(who, caption, file_id=file_id)))
         self.t.replies(await self.sim.deliver())
 
     async def location(self, who: Person, latitude: float, longitude: float, live: bool = False) -> dict:
