@@ -1,4 +1,4 @@
-"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections cost,burst,growth,broadcast,startup]`,
+"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections cost,burst,growth,broadcast,startup,web,chart]`,
 from the repo root.
 
 Prints a markdown table (a ✓/✗ per target) and writes the figures as JSON. It first measures one
@@ -25,7 +25,7 @@ import aiosqlite
 
 from bench import report, sections
 
-SECTIONS = ("cost", "burst", "growth", "broadcast", "startup")
+SECTIONS = ("cost", "burst", "growth", "broadcast", "startup", "web", "chart")
 
 
 async def round_trip_us(trips: int = 2000) -> float:

@@ -12,6 +12,10 @@ BYSTANDER_P99_S = 1.0  # a private reply's time while one group floods the bot, 
 GROWTH_RATIO = 1.5  # a command's cost on the largest database against the smallest, at most
 BROADCAST_RATE = 2000  # messages a second, at least
 BROADCAST_GROWTH_MB = 50  # memory from the smallest to the largest broadcast, less than
+WEB_RPS = 3000  # the live page's JSON under 64 connections: requests a second, at least
+WEB_P99_MS = 50  # and its p99, at most
+WEB_UPDATE_COST_RATIO = 1.3  # the bot's cost per update while the page is read at a steady rate, at most
+CHART_RATE = 2000  # the daily summary with its chart: messages a second, at least (and one upload)
 
 
 def _mark(ok: bool) -> str:
@@ -49,6 +53,22 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         found.append({"target": f"broadcast memory {_size(b['smallest'])} → {_size(b['largest'])}",
                       "value": b["memory_growth_mb"], "limit": f"< {BROADCAST_GROWTH_MB} MB",
                       "ok": b["memory_growth_mb"] < BROADCAST_GROWTH_MB})  # fmt: skip
+    if "web" in results:
+        w = results["web"]
+        found.append({"target": "web: JSON requests/s (64 connections)", "value": w["requests_per_s"],
+                      "limit": f"≥ {WEB_RPS}", "ok": w["requests_per_s"] >= WEB_RPS})  # fmt: skip
+        found.append({"target": "web: JSON p99", "value": w["p99_ms"], "limit": f"≤ {WEB_P99_MS} ms",
+                      "ok": w["p99_ms"] <= WEB_P99_MS})  # fmt: skip
+        found.append({"target": "web: cost per update while the page is read", "value": w["update_cost_ratio"],
+                      "limit": f"≤ {WEB_UPDATE_COST_RATIO}x",
+                      "ok": w["update_cost_ratio"] <= WEB_UPDATE_COST_RATIO})  # fmt: skip
+    if "chart" in results:
+        c = results["chart"]
+        found.append({"target": f"chart: summary with its chart to {_size(c['chats'])} chats",
+                      "value": c["messages_per_s"], "limit": f"≥ {CHART_RATE} msg/s",
+                      "ok": c["messages_per_s"] >= CHART_RATE})  # fmt: skip
+        found.append({"target": "chart: uploads per summary pass", "value": c["uploads"], "limit": "1",
+                      "ok": c["uploads"] == 1})  # fmt: skip
     for name, section in results.items():
         if isinstance(section, dict) and "all_good" in section:
             found.append({"target": f"{name}: every reply was the real answer", "value": section["all_good"],
@@ -148,6 +168,42 @@ def table(results: dict[str, Any]) -> str:
             "| to first getUpdates | idle RSS |",
             "|---:|---:|",
             f"| {s['seconds_to_first_get_updates']:.2f} s | {s['idle_rss_mb']:.1f} MB |",
+            "",
+        ]
+    if "web" in results:
+        w = results["web"]
+        rps_ok, p99_ok = w["requests_per_s"] >= WEB_RPS, w["p99_ms"] <= WEB_P99_MS
+        ratio_ok = w["update_cost_ratio"] <= WEB_UPDATE_COST_RATIO
+        out += [
+            "### The live page (the real application, one process and one event loop with the bot)",
+            "",
+            "| | figure | target | |",
+            "|---|---:|---|---|",
+            f"| JSON of the demo's run under wrk, {w['connections']} connections, {w['duration_s']} s | | | |",
+            f"| web.requests_per_s | {w['requests_per_s']:,.0f} | ≥ {WEB_RPS:,} | {_mark(rps_ok)} |",
+            f"| web.p99_ms | {w['p99_ms']:.1f} ms | ≤ {WEB_P99_MS} ms | {_mark(p99_ok)} |",
+            f"| bot's cost per update, quiet | {w['quiet_us_per_update']:,.0f} µs | | |",
+            f"| the same while the page is read at {w['load_rate_served']:,.0f}/s (asked {w['load_rate_asked']:,.0f}/s,"
+            f" p99 {w['load_p99_ms']:.1f} ms) | {w['loaded_us_per_update']:,.0f} µs | | |",
+            f"| web.update_cost_ratio | {w['update_cost_ratio']:.2f}x | ≤ {WEB_UPDATE_COST_RATIO}x"
+            f" | {_mark(ratio_ok)} |",
+            f"| the same in the bot process's CPU time | {w['update_cpu_ratio']:.2f}x | | |",
+            "",
+        ]
+    if "chart" in results:
+        c = results["chart"]
+        rate_ok, upload_ok = c["messages_per_s"] >= CHART_RATE, c["uploads"] == 1
+        out += [
+            "### The chart",
+            "",
+            "| | figure | target | |",
+            "|---|---:|---|---|",
+            f"| chart.render_ms (median of {len(c['renders_ms'])}) | {c['render_ms']:.0f} ms | | |",
+            f"| daily summary with its chart to {c['chats']:,} chats (median of {c['reps']}) |"
+            f" {c['messages_per_s']:,.0f} msg/s | ≥ {CHART_RATE:,} msg/s | {_mark(rate_ok)} |",
+            f"| uploads of the chart per pass | {c['uploads']} | 1 | {_mark(upload_ok)} |",
+            "",
+            "Each pass draws the chart anew and uploads it; the other chats get Telegram's file id.",
             "",
         ]
     bad = [t["target"] for t in targets(results) if t["limit"] == "all" and not t["ok"]]
