@@ -174,6 +174,7 @@ def table(results: dict[str, Any]) -> str:
         w = results["web"]
         rps_ok, p99_ok = w["requests_per_s"] >= WEB_RPS, w["p99_ms"] <= WEB_P99_MS
         ratio_ok = w["update_cost_ratio"] <= WEB_UPDATE_COST_RATIO
+        cpu = w["cpu_us_per_update"]
         out += [
             "### The live page (the real application, one process and one event loop with the bot)",
             "",
@@ -188,6 +189,8 @@ def table(results: dict[str, Any]) -> str:
             f"| web.update_cost_ratio | {w['update_cost_ratio']:.2f}x | ≤ {WEB_UPDATE_COST_RATIO}x"
             f" | {_mark(ratio_ok)} |",
             f"| the same in the bot process's CPU time | {w['update_cpu_ratio']:.2f}x | | |",
+            f"| its CPU µs/update quiet / loaded, of which in the kernel | {cpu['quiet']:,.0f} / {cpu['loaded']:,.0f},"
+            f" {cpu['quiet_kernel']:,.0f} / {cpu['loaded_kernel']:,.0f} | | |",
             "",
         ]
     if "chart" in results:

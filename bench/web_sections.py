@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import os
 import random
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+from telegram import Update
 
 from bench import mix, web_load
 from bench.data import TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
-from bench.sections import Options, _de_json, _forget_runner_updates, _last_update_id, _subprocess_env, _timed
+from bench.sections import Options, _de_json, _forget_runner_updates, _last_update_id, _subprocess_env
 from bot import live_page
 from bot.demo import run_demo
 from bot.pictures import ChartData, progress_chart
@@ -68,6 +71,15 @@ async def _under_wrk(workdir: Path, seconds: int) -> dict[str, Any]:
 
     await run_demo(workdir / "web-demo.db", quiet=True, write=lambda _: None, then=measure)
     return found
+
+
+async def _played(process: Callable[[Update], Awaitable[Any]], updates: list[tuple[str, Update]]) -> float:
+    """Seconds to play the updates one after the other (sections._timed without its gc.collect: a full
+    collection takes tens of ms, and the page's requests queued meanwhile would be served in the turn)."""
+    started = time.perf_counter()
+    for _, update in updates:
+        await process(update)
+    return time.perf_counter() - started
 
 
 class SteadyLoad:
@@ -137,18 +149,23 @@ async def _update_cost_under_load(opts: Options) -> dict[str, Any]:
         check = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)  # and the warm-up
         await _forget_runner_updates(bot, keep)
         quiet_s, loaded_s, ratios, cpu_ratios = [], [], [], []
+        cpu_us: list[dict[str, float]] = []
         async with SteadyLoad.running(url, opts.web_load_rate, MAX_LOAD_SECONDS) as load:
             for rep in range(opts.reps):
+                gc.collect()  # once a repetition, load off: a collection inside the turns falls on both alike
                 spent = {False: 0.0, True: 0.0}
                 cpu = {False: 0.0, True: 0.0}  # this process's CPU time: the bot's and its page's work alone
+                kernel = {False: 0.0, True: 0.0}  # of which in the kernel (sends, wake-ups of other threads)
                 for turn in range(max(n // block, 1)):
                     for loaded in (turn % 2 == 0, turn % 2 == 1) if rep % 2 else (turn % 2 == 1, turn % 2 == 0):
                         updates = _de_json(mix.build(block, opts.cost_supporters, bot.updates, rng), bot.app.bot)
                         if loaded:
                             await load.on()
-                        cpu_before = time.process_time()
-                        seconds, _ = await _timed(bot.app.process_update, updates)
-                        cpu[loaded] += time.process_time() - cpu_before
+                        before = os.times()
+                        seconds = await _played(bot.app.process_update, updates)
+                        after = os.times()
+                        cpu[loaded] += (after.user - before.user) + (after.system - before.system)
+                        kernel[loaded] += after.system - before.system
                         if loaded:
                             await load.off()
                         spent[loaded] += seconds
@@ -158,6 +175,9 @@ async def _update_cost_under_load(opts: Options) -> dict[str, Any]:
                 loaded_s.append(spent[True] / played)
                 ratios.append(spent[True] / spent[False])
                 cpu_ratios.append(cpu[True] / cpu[False])
+                cpu_us.append({"quiet": cpu[False] / played * 1e6, "loaded": cpu[True] / played * 1e6,
+                               "quiet_kernel": kernel[False] / played * 1e6,
+                               "loaded_kernel": kernel[True] / played * 1e6})  # fmt: skip
     figures = load.figures
     return {
         "update_cost_ratio": statistics.median(ratios),
@@ -166,6 +186,7 @@ async def _update_cost_under_load(opts: Options) -> dict[str, Any]:
         # machine's CPUs that the load's own process (and anything else running) takes
         "update_cpu_ratio": statistics.median(cpu_ratios),
         "update_cpu_ratios": cpu_ratios,
+        "cpu_us_per_update": {k: statistics.median([c[k] for c in cpu_us]) for k in cpu_us[0]},
         "quiet_us_per_update": statistics.median(quiet_s) * 1e6,
         "loaded_us_per_update": statistics.median(loaded_s) * 1e6,
         "load_rate_asked": opts.web_load_rate,
