@@ -48,7 +48,8 @@ def address_of(process: subprocess.Popen[str], within_s: float = 60) -> tuple[st
     printed.wait(within_s)
     if not found:
         process.kill()
-        raise AssertionError(f"no address printed:\n{''.join(lines)}\n{process.stderr.read() if process.stderr else ''}")
+        errors = process.stderr.read() if process.stderr else ""
+        raise AssertionError(f"no address printed:\n{''.join(lines)}\n{errors}")
     return found[0], lines
 
 

@@ -55,7 +55,7 @@ SECURITY_HEADERS = [
 
 
 class PageSource(Protocol):
-    """What the page shows, in the JSON form of docs-web.md; the bot implements it over its services."""
+    """What the page shows, in the JSON form the README describes ("The live page"); the bot implements it."""
 
     async def page(self, viewer_user_id: int | None) -> dict[str, Any] | None:
         """The current run's figures (None: no current run); with a user id, also that user's `viewer`."""
