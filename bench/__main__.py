@@ -1,5 +1,5 @@
-"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections cost,burst,growth,broadcast,startup,files]`,
-from the repo root.
+"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections NAME,...]` (cost, burst, growth,
+broadcast, startup, files, web, chart), from the repo root.
 
 Prints a markdown table (a ✓/✗ per target) and writes the figures as JSON. It first measures one
 aiosqlite round trip (`SELECT 1`), the unit most of the bot's cost per update is counted in: on a
@@ -25,7 +25,7 @@ import aiosqlite
 
 from bench import report, sections
 
-SECTIONS = ("cost", "burst", "growth", "broadcast", "startup", "files")
+SECTIONS = ("cost", "burst", "growth", "broadcast", "startup", "files", "web", "chart")
 
 
 async def round_trip_us(trips: int = 2000) -> float:

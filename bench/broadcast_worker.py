@@ -1,5 +1,9 @@
-"""`python -m bench.broadcast_worker DB CHATS REPS BUDGET`: the daily summary job to CHATS subscribed
-chats, in a process of its own so its memory is measured alone. Prints the figures as JSON.
+"""`python -m bench.broadcast_worker DB CHATS REPS BUDGET [--new-chart]`: the daily summary job to CHATS
+subscribed chats, in a process of its own so its memory is measured alone. Prints the figures as JSON.
+
+Each summary goes with its chart (a photo, the summary as its caption). With --new-chart every pass
+draws the chart anew and uploads it (the bench's chart section); without, the passes after the first
+send the file id Telegram returned.
 
 Memory is the growth of the resident set: the process's high-water mark (VmHWM) at the end, less
 its resident set (VmRSS) once the application and the database were open, before the first pass.
@@ -18,6 +22,7 @@ from typing import Any
 from bench.data import SUMMARY_AT
 from bench.fakes import prefix_of
 from bench.harness import BotHarness
+from bot import photos
 from bot.jobs import SUMMARIES
 from bot.simulator import Clock
 
@@ -31,10 +36,12 @@ def proc_status_mb(field: str) -> float:
     return 0.0
 
 
-async def measure(database: str, chats: int, reps: int, budget: float) -> dict[str, Any]:
+async def measure(database: str, chats: int, reps: int, budget: float, new_chart: bool = False) -> dict[str, Any]:
     rates: list[float] = []
     sent: list[int] = []
     summaries: list[int] = []
+    photos_sent: list[int] = []
+    uploads: list[int] = []
     spent = 0.0
     async with BotHarness(database, Clock(SUMMARY_AT), record=False) as bot:
         gc.collect()
@@ -44,6 +51,8 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict[s
             await bot.db.transaction(
                 lambda conn: [conn.execute(f"DELETE FROM {t}") for t in ("deliveries", "nudge_days")]
             )
+            if new_chart:
+                bot.app.bot_data.pop(photos.CHARTS, None)
             bot.bench_api.reset()
             gc.collect()
             started = time.perf_counter()
@@ -52,11 +61,15 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict[s
             spent += elapsed
             sent.append(bot.bench_api.sends())  # the summaries (photos with their caption) and the reminders
             summaries.append(bot.bench_api.prefixes[SUMMARY])
+            photos_sent.append(bot.bench_api.methods["sendPhoto"])
+            uploads.append(bot.bench_api.uploads)
             rates.append(sent[-1] / elapsed)
     return {
         "rates": rates,
         "sent_per_rep": sent,
         "summaries_per_rep": summaries,
+        "photos_per_rep": photos_sent,
+        "uploads_per_rep": uploads,
         "rss_before_mb": rss_before,
         "rss_growth_mb": proc_status_mb("VmHWM") - rss_before,
     }
@@ -64,7 +77,7 @@ async def measure(database: str, chats: int, reps: int, budget: float) -> dict[s
 
 def main(argv: list[str]) -> int:
     database, chats, reps, budget = argv[0], int(argv[1]), int(argv[2]), float(argv[3])
-    print(json.dumps(asyncio.run(measure(database, chats, reps, budget))))
+    print(json.dumps(asyncio.run(measure(database, chats, reps, budget, new_chart="--new-chart" in argv[4:]))))
     return 0
 
 

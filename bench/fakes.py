@@ -37,6 +37,7 @@ class BenchBotAPI(FakeBotAPI):
         self.methods: Counter[str] = Counter()
         self.sent_log: list[tuple[str, int | None, str]] = []
         self.prefixes: Counter[str] = Counter()
+        self.uploads = 0  # requests that carried a file's bytes (multipart): a photo sent by file id is none
 
     async def do_request(
         self,
@@ -51,6 +52,8 @@ class BenchBotAPI(FakeBotAPI):
         api_method = url.rsplit("/", 1)[-1]
         self.methods[api_method] += 1
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.multipart_data:
+            self.uploads += 1
         if api_method in SENDS:
             text = str(params.get("text") or params.get("caption") or "")
             if self.record:
@@ -67,6 +70,7 @@ class BenchBotAPI(FakeBotAPI):
         self.methods.clear()
         self.sent_log.clear()
         self.prefixes.clear()
+        self.uploads = 0
 
 
 class FakeBotServer:

@@ -50,6 +50,11 @@ class Options:
     bystanders: int = 100
     file_points: int = 100_000  # of the GPX and the FIT the files section reads
     file_repeats: int = 3
+    web_seconds: int = 20  # of wrk on the page's JSON
+    web_load_rate: float = 500.0  # requests a second on the page while the bot's cost is measured
+    web_block: int = 500  # updates in each turn with or without that load
+    chart_chats: int = 10_000  # the daily summary with its chart to this many chats
+    chart_renders: int = 5
     fresh: bool = False  # regenerate the cached databases
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="runalong-bench-")))
 
@@ -57,7 +62,8 @@ class Options:
     def quick(cls) -> Options:
         return cls(reps=5, cost_updates=500, growth_updates=300, check_updates=300, growth_sizes=(1_000, 10_000),
                    broadcast_sizes=(1_000,), startups=1, burst_progress=100, burst_logs=20, flood=40,
-                   bystanders=20, file_points=10_000, file_repeats=1)  # fmt: skip
+                   bystanders=20, file_points=10_000, file_repeats=1, web_seconds=3, web_block=250,
+                   chart_chats=1_000, chart_renders=3)  # fmt: skip
 
 
 def _median(values: list[float]) -> float:
@@ -335,3 +341,17 @@ async def files(opts: Options) -> dict[str, Any]:
                            for k, v in figures.items() if k.startswith("files.hostile.")}  # fmt: skip
     result["route"] = {k.removeprefix("route."): v for k, v in figures.items() if k.startswith("route.")}
     return result
+
+
+async def web(opts: Options) -> dict[str, Any]:
+    """The live page's JSON under load, and the bot's cost per update while it is read (bench/web_sections.py)."""
+    from bench import web_sections  # it builds on this module's helpers
+
+    return await web_sections.web(opts)
+
+
+async def chart(opts: Options) -> dict[str, Any]:
+    """Drawing the chart, and the daily summary with its chart to many chats (bench/web_sections.py)."""
+    from bench import web_sections
+
+    return await web_sections.chart(opts)

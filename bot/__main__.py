@@ -13,12 +13,15 @@ from bot import maintenance, polling
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
+from bot.demo_serve import DEFAULT_PORT, serve_demo
 from bot.instance_lock import AlreadyRunning, InstanceLock
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "demo":
+        if args.serve:
+            return asyncio.run(serve_demo(args.db, args.quiet, args.port))
         return asyncio.run(run_demo(args.db, args.quiet))
     if args.command == "backup":
         return maintenance.backup_command(args.path, args.keep)
@@ -36,6 +39,10 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="play the whole Unity Run offline: no token, no network")
     demo.add_argument("--db", type=Path, metavar="PATH", help="keep the demo's SQLite database here")
     demo.add_argument("--quiet", action="store_true", help="print only the final summary")
+    demo.add_argument("--serve", action="store_true", help="then serve the demo's live page until Ctrl-C")
+    demo.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"with --serve (default {DEFAULT_PORT}; 0: a free one)"
+    )
     backup = commands.add_parser("backup", help="a checked copy of the live database, safe while the bot runs")
     backup.add_argument("path", type=Path, metavar="PATH", help="a file, or a folder (a file named by the time)")
     backup.add_argument("--keep", type=int, metavar="N", help="in a folder: keep only the newest N backups")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from html import unescape
 from pathlib import Path
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import AIORateLimiter
 
 from bot.demo_files import unity_day1_fit, unity_route, unity_route_gpx
+from bot.demo_photo import road_at_dawn
 from bot.jobs import SUMMARIES
 from bot.simulator import Call, Clock, Person, Simulator, group_chat
 
@@ -85,7 +86,9 @@ class Story:
 
     async def photo(self, who: Person, caption: str) -> None:
         self.t.said(who, f"[photo] {caption}")
-        self.t.replies(await self.sim.send(self.sim.updates.photo(who, caption, file_id=f"demo-{caption[:12]}")))
+        file_id = f"demo-photo-{len(self.sim.api.files) + 1}"
+        self.sim.api.files[file_id] = road_at_dawn()  # what the live page downloads and shows (demo --serve)
+        self.t.replies(await self.sim.send(self.sim.updates.photo(who, caption, file_id=file_id)))
         self.t.replies(await self.sim.deliver())
 
     async def document(self, who: Person, file_name: str, data: bytes, caption: str | None = None) -> None:
@@ -252,7 +255,13 @@ def token(sim: Simulator) -> str:
     return invite.rsplit("start=", 1)[1].strip()
 
 
-async def run_demo(database: Path | None, quiet: bool, write: Callable[[str], None] = print) -> int:
+async def run_demo(
+    database: Path | None,
+    quiet: bool,
+    write: Callable[[str], None] = print,
+    then: Callable[[Simulator], Awaitable[None]] | None = None,
+) -> int:
+    """Play the demo; `then(sim)` runs after it, the application still open (bot/demo_serve.py serves its page)."""
     with tempfile.TemporaryDirectory() as folder:
         path = database or Path(folder) / "demo.db"
         limits_lifted = AIORateLimiter(overall_max_rate=0, group_max_rate=0)  # the fake has no limits to keep
@@ -266,4 +275,6 @@ async def run_demo(database: Path | None, quiet: bool, write: Callable[[str], No
             else:
                 transcript.heading("Final standings")
                 write(plain((await sim.send(sim.updates.text(ASHA, "/progress")))[0].text))
+            if then is not None:
+                await then(sim)
     return 0

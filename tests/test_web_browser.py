@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -9,9 +10,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
+from bot import live_page
+from bot.demo import run_demo
 from bot.position_privacy import PositionMode, PositionPolicy
+from bot.simulator import Simulator
 from bot.web.initdata import sign_init_data
 from bot.web.sample import ASHA_ID, SamplePageSource, sample_page
 from bot.web.server import WebServer, create_web_app, serve
@@ -208,3 +213,80 @@ async def test_new_figures_show_without_a_reload() -> None:
             assert page.problems == []
     finally:
         await server.stop()
+
+
+@pytest.fixture
+async def demo_server(tmp_path: Path) -> AsyncIterator[tuple[WebServer, dict[str, Any]]]:
+    """The demo played into the real application, its page served by live_page on 127.0.0.1 (not the sample)."""
+    served: list[tuple[WebServer, dict[str, Any]]] = []
+    done = asyncio.Event()
+    finished = asyncio.Event()
+
+    async def serve_it(sim: Simulator) -> None:
+        server = await serve(live_page.web_app(sim.app), "127.0.0.1", 0)
+        async with httpx.AsyncClient() as http:
+            page = (await http.get(f"http://127.0.0.1:{server.port}/api/run.json")).json()
+        served.append((server, page))
+        done.set()
+        await finished.wait()  # the application stays open while the test looks at its page
+        await server.stop()
+
+    demo = asyncio.create_task(run_demo(tmp_path / "demo.db", quiet=True, write=lambda _: None, then=serve_it))
+    await asyncio.wait([demo, asyncio.create_task(done.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if demo.done():
+        demo.result()  # the demo failed: its error
+    yield served[0]
+    finished.set()
+    assert await demo == 0
+
+
+async def test_the_demos_page_from_the_real_application(demo_server: tuple[WebServer, dict[str, Any]]) -> None:
+    server, data = demo_server
+    async with chromium_page() as page:
+        await page.send("Page.navigate", url=f"http://127.0.0.1:{server.port}/")
+        await page.wait_for("document.getElementById('figures')?.textContent.length > 0")
+
+        # The figures as the demo left them, read from the page and from its JSON.
+        assert (data["progress"]["covered_m"], data["run"]["distance_m"]) == (409_000, 416_000)
+        assert await page.evaluate("document.getElementById('title').textContent") == data["run"]["title"]
+        assert await page.evaluate("document.getElementById('figures').textContent") == "409 km of 416 km"
+        # The run has ended 7 km short: said so, with no plan to be behind and no finish to project.
+        assert await page.evaluate("document.getElementById('day').textContent") == "Ended · 10 days planned"
+        assert await page.evaluate("document.getElementById('share').textContent") == "98.3% · 7 km short of the plan"
+        assert await page.evaluate("document.getElementById('plan').textContent") == ""
+        assert await page.evaluate("document.getElementById('finish').textContent") == "–"
+        assert await page.evaluate("document.getElementById('route-key').hidden") is (data["route"] is None)
+        assert await page.evaluate("document.getElementById('bar').getAttribute('aria-valuenow')") == "98.3"
+        notes = await page.evaluate(texts("#updates .note"))
+        assert notes[0] == data["updates"][0]["note"] and notes[0].startswith("Statue of Unity!")
+        board = await page.evaluate(texts("#board .name"))
+        assert board == [entry["name"] for entry in data["supporters"]["board"]] and len(board) > 0
+
+        # The chart: one bar per day run, the covered line; each drawn with a real size.
+        days_run = sum(1 for day in data["days"] if day["lead_m"])
+        bars = await page.evaluate(
+            "Array.from(document.querySelectorAll('#chart rect.daybar'))"
+            ".map(r => [r.getBoundingClientRect().width, r.getBoundingClientRect().height])"
+        )
+        assert len(bars) == days_run and all(w > 0 and h > 0 for w, h in bars)
+        covered = await page.evaluate("(() => { const b = document.querySelector('#chart #covered').getBBox();"
+                                      " return [b.width, b.height]; })()")  # fmt: skip
+        assert covered[0] > 100 and covered[1] > 50
+        # The map: the runner's track (every position the demo shared) and the latest position's dot.
+        track = await page.evaluate(
+            "(() => { const t = document.querySelector('#map #track'); const b = t.getBBox();"
+            " return [t.getAttribute('d').split('L').length, b.width, b.height]; })()"
+        )
+        assert track[0] == len(data["track"]) and track[1] > 0 and track[2] > 50
+        here = await page.evaluate("document.querySelector('#map #here').getBoundingClientRect().width")
+        assert here > 0
+
+        # Day 2's photo, downloaded by the bot from (fake) Telegram and served by the page's own server.
+        await page.evaluate("document.querySelector('#updates img').scrollIntoView()")
+        await page.wait_for("document.querySelector('#updates img').complete")
+        assert await page.evaluate("document.querySelector('#updates img').naturalWidth") == 640
+        await page.evaluate("window.scrollTo(0, 0)")
+
+        assert page.problems == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "demo-page.png").write_bytes(await page.screenshot())

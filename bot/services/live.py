@@ -108,8 +108,19 @@ async def page(db: Database, now: datetime, viewer_id: int | None) -> dict[str, 
     run = await current(db)
     if run is None:
         return None
+    # Two parts, each read again only when its own topic changed: supporters log km far more often than
+    # runners post, and the page is read while they do (bench: web.update_cost_ratio).
     key = ("page", run.id, run.local_date(now), time_bucket(run, now))
-    public = await db.cached(key, [ROUTE, SUPPORTERS], lambda: db.read(lambda conn: _public(conn, run, now)))
+    route = await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _public(conn, run, now)))
+    people = await db.cached(
+        ("page supporters", run.id), [SUPPORTERS], lambda: db.read(lambda conn: _people(conn, run))
+    )
+
+    async def whole() -> dict[str, Any]:
+        version = hashlib.sha256(f"{route['version']} {people['version']}".encode()).hexdigest()[:16]
+        return {**route, "supporters": people["supporters"], "viewer": None, "version": version}
+
+    public = await db.cached(("page", key, run.id), [ROUTE, SUPPORTERS], whole)
     if viewer_id is None:
         return public
     viewer = await db.read(lambda conn: _viewer(conn, run, viewer_id))
@@ -127,7 +138,6 @@ def _public(conn: sqlite3.Connection, run: Run, now: datetime) -> dict[str, Any]
     policy = policy_of(run)
     position = public_position_of(conn, run, now)
     track = public_track(positions.track(conn, run.id, now, TRACK_POINTS), policy, now)
-    totals = pledges.totals(conn, run.id)
     document: dict[str, Any] = {
         "schema": 1,
         "generated_at": _iso(now),
@@ -171,19 +181,28 @@ def _public(conn: sqlite3.Connection, run: Run, now: datetime) -> dict[str, Any]
         },
         "position_policy": policy.to_text(),
         "updates": [_update(run, u) for u in updates.latest(conn, run.id, LATEST_UPDATES)],
-        "supporters": {
-            "count": totals.supporters,
-            "pledged_m": totals.pledged_m,
-            "logged_m": totals.logged_m,
-            "board": [
-                {"name": e.first_name, "pledged_m": e.pledged_m, "logged_m": e.logged_m}
-                for e in pledges.board(conn, run.id, BOARD)
-            ],
-        },
-        "viewer": None,
     }
-    document["version"] = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]
+    document["version"] = _hash(document)
     return document
+
+
+def _people(conn: sqlite3.Connection, run: Run) -> dict[str, Any]:
+    """The page's `supporters`, and a hash of it."""
+    totals = pledges.totals(conn, run.id)
+    part = {
+        "count": totals.supporters,
+        "pledged_m": totals.pledged_m,
+        "logged_m": totals.logged_m,
+        "board": [
+            {"name": e.first_name, "pledged_m": e.pledged_m, "logged_m": e.logged_m}
+            for e in pledges.board(conn, run.id, BOARD)
+        ],
+    }
+    return {"supporters": part, "version": _hash(part)}
+
+
+def _hash(part: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _day(run: Run, p: stats.Progress, n: int, by_day: dict[date, updates.DayTotal]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 The figures are the demo's kind (day 1: 24 km, Ankita beside the route for 28 km; floods on day 4),
 computed with the bot's own statistics. Tests, the browser check and the load bench use it until
-the bot's own data source is wired in; `docs-web.md` describes each field.
+the bot's own data source is wired in; the README ("The live page") describes each field.
 """
 
 from __future__ import annotations

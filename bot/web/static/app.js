@@ -118,10 +118,13 @@
     var p = d.progress, run = d.run;
     text("figures", km(p.covered_m) + " of " + km(run.distance_m));
     setBar($("bar"), p.covered_m / run.distance_m);
-    text("share", pct(p.covered_m, run.distance_m) + " · " + km(p.remaining_m) + " to go");
+    var ended = run.stage === "ended";
+    var left = p.remaining_m > 0 ? km(p.remaining_m) + (ended ? " short of the plan" : " to go") : "distance covered";
+    text("share", pct(p.covered_m, run.distance_m) + " · " + left);
     var plan = $("plan");
     plan.className = "plan";
-    if (run.stage === "not_started") plan.textContent = "";
+    // Once the run has ended there is no "today" to be behind by, nothing needed, no finish to project.
+    if (run.stage === "not_started" || ended) plan.textContent = "";
     else if (p.behind_m > 0) {
       plan.textContent = "Behind plan by " + km(p.behind_m) + " (plan: " + km(p.planned_m) + " by today)";
       plan.className = "plan behind";
@@ -131,7 +134,7 @@
     } else plan.textContent = "On plan (" + km(p.planned_m) + " by today)";
     text("average", p.average_m_per_day ? km(p.average_m_per_day) : "–");
     text("needed", p.remaining_m > 0 && run.stage !== "ended" ? km(p.needed_m_per_day) : "–");
-    text("finish", p.projected_finish ? dayText(p.projected_finish) : "–");
+    text("finish", p.projected_finish && !ended ? dayText(p.projected_finish) : "–");
     var beside = (d.companions || []).filter(function (c) { return c.covered_m > 0; })
       .map(function (c) { return c.name + " " + km(c.covered_m); });
     text("companions", beside.length ? "🤝 Beside the route: " + beside.join(", ") + " (not added)" : "");
@@ -181,6 +184,7 @@
     var route = d.route || [], track = d.track || [], checkpoints = d.checkpoints || [], pos = d.position;
     var all = route.concat(track).concat(checkpoints.map(function (c) { return [c.lat, c.lon]; }));
     if (pos) all.push([pos.lat, pos.lon]);
+    $("route-key").hidden = route.length < 2;  // no key for a route the map does not draw
     if (!all.length) {
       svg("text", { x: w / 2, y: h / 2, "text-anchor": "middle" }, map).textContent = "No route or position yet";
     } else {
