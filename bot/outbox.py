@@ -58,7 +58,11 @@ async def _send(app: Application, db: Database, queued: Queued) -> Sent:
 
 async def _record(db: Database, results: list[tuple[Queued, Sent]], now: datetime) -> None:
     finished = [q.id for q, sent in results if not _retry(q, sent)]
-    later = [(q.id, retry_at(now, q.attempts)) for q, sent in results if _retry(q, sent)]
+    later = [
+        (q.id, now if sent.outcome is Outcome.MIGRATED else retry_at(now, q.attempts))  # a new id: at once
+        for q, sent in results
+        if _retry(q, sent)
+    ]
     moved = [(q.chat_id, sent.new_chat_id) for q, sent in results if sent.outcome is Outcome.MIGRATED]
     for q, sent in results:
         if sent.outcome is Outcome.FAILED and not _retry(q, sent):

@@ -287,3 +287,32 @@ async def test_the_hourly_housekeeping_forgets_update_ids_handled_over_two_days_
 
     kept = await sim.query(inbox.handled_since, DAY1_MORNING - timedelta(days=1))
     assert kept == {recent["update_id"]}
+
+
+def test_the_memory_of_handled_ids_forgets_the_oldest_first(monkeypatch):
+    monkeypatch.setattr(exactly_once, "MEMORY", 3)
+    once = exactly_once.ExactlyOnce({1, 2})
+    assert [once.begin(n, DAY1_MORNING) for n in (3, 4)] == [True, True]  # 1 is forgotten, 2 3 4 kept
+    assert [once.begin(n, DAY1_MORNING) for n in (4, 3, 2)] == [False, False, False]
+    assert once.begin(1, DAY1_MORNING)  # forgotten: a re-delivery this old no longer comes
+
+
+def test_an_update_in_hand_is_marked_with_its_write_and_those_that_wrote_nothing_with_it(monkeypatch):
+    once = exactly_once.ExactlyOnce()
+    assert once.begin(10, DAY1_MORNING) and once.begin(11, DAY1_MORNING)
+    assert not once.finish(10)  # 10 wrote nothing: its mark waits
+    marks = once.marks_of(11)
+    assert marks.pending() == [(11, DAY1_MORNING), (10, DAY1_MORNING)]
+    marks.written(marks.pending())
+    assert once.unwritten() == [] and once.marks_of(11).pending() == []
+    assert not once.finish(11)  # marked already: nothing waits
+    assert once.unwritten() == []
+
+
+def test_a_hundred_waiting_marks_ask_to_be_written(monkeypatch):
+    once = exactly_once.ExactlyOnce()
+    for n in range(exactly_once.UNWRITTEN_MAX - 1):
+        once.begin(n, DAY1_MORNING)
+        assert not once.finish(n)
+    once.begin(999, DAY1_MORNING)
+    assert once.finish(999)

@@ -1,0 +1,175 @@
+"""The outbox sender: what a write queued for other chats goes out after the commit, in order per chat,
+once; Telegram's refusals and failures settle each message as a user would expect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import outbox as sender
+from bot.simulator import Simulator, error, group_chat
+from storage import followers, outbox
+from tests.conftest import ASHA, MILIND, RAVI
+from tests.test_summaries import FANS, ist, subscribe
+
+NEWS = "🏃 <b>Milind Soman</b>: +24 km (day 1)"
+
+
+async def post(sim: Simulator, km: int = 24) -> None:
+    await sim.say(MILIND, f"/update {km} Day one")
+
+
+def news_to(sim: Simulator, chat_id: int) -> list[str]:
+    return [c.text.splitlines()[0] for c in sim.api.sent(chat_id) if c.text.startswith("🏃")]
+
+
+def tries(sim: Simulator) -> list[str]:
+    """The news sent (or tried) to Asha."""
+    return [c.text for c in sim.api.calls if c.method == "sendMessage" and c.chat_id == ASHA.id and "🏃" in c.text]
+
+
+async def backlog(sim: Simulator) -> int:
+    return await sim.query(outbox.backlog)
+
+
+async def test_each_follower_gets_the_news_once_and_the_outbox_empties(unity):
+    await unity.say(ASHA, "/follow")
+    await unity.say(RAVI, "/follow")
+    unity.clock.now = ist(15, 18, 0)
+    await post(unity)
+    assert await backlog(unity) == 2
+    await unity.deliver()
+    await unity.deliver()
+    assert news_to(unity, ASHA.id) == [NEWS] and news_to(unity, RAVI.id) == [NEWS]
+    assert await backlog(unity) == 0
+    assert await unity.query(lambda conn: conn.execute("SELECT COUNT(*) FROM outbox_texts").fetchone()[0]) == 0
+
+
+async def test_a_chat_gets_its_messages_in_the_order_they_were_written(unity):
+    await unity.say(ASHA, "/follow")
+    unity.clock.now = ist(15, 18, 0)
+    for km in (10, 5, 9):
+        await post(unity, km)
+    await unity.deliver()
+    assert news_to(unity, ASHA.id) == [f"🏃 <b>Milind Soman</b>: +{km} km (day 1)" for km in (10, 5, 9)]
+
+
+async def test_a_follower_who_blocked_the_bot_is_dropped_and_stops_following(unity):
+    await unity.say(ASHA, "/follow")
+    await unity.say(RAVI, "/follow")
+    unity.clock.now = ist(15, 18, 0)
+    await post(unity)
+    unity.api.responder = lambda method, params: (
+        error(403, "Forbidden: bot was blocked by the user") if int(params.get("chat_id", 0)) == ASHA.id else None
+    )
+    await unity.deliver()
+    assert await backlog(unity) == 0
+    assert await unity.query(followers.all_ids) == [RAVI.id]
+
+
+async def test_a_network_failure_is_retried_later_then_given_up_after_the_last_try(unity, monkeypatch):
+    monkeypatch.setattr("bot.delivery.BACKOFF", ())  # no waits inside one try
+    await unity.say(ASHA, "/follow")
+    unity.clock.now = ist(15, 18, 0)
+    await post(unity)
+    unity.api.responder = lambda method, params: error(502, "Bad Gateway") if method == "sendMessage" else None
+
+    await unity.deliver()
+    waiting = await unity.query(lambda conn: conn.execute("SELECT status, attempts, not_before FROM outbox").fetchone())
+    await unity.deliver()  # not due yet: nothing tried
+    tries_early = len(tries(unity))
+    for _ in range(outbox.MAX_ATTEMPTS):
+        unity.clock.now += timedelta(hours=1)
+        await unity.deliver()
+
+    assert tuple(waiting) == ("pending", 1, "2021-08-15T12:30:30+00:00")  # 30 s after the first try
+    assert tries_early == 1
+    assert await backlog(unity) == 0  # given up after MAX_ATTEMPTS tries
+    assert len(tries(unity)) == outbox.MAX_ATTEMPTS
+
+
+def test_retries_wait_longer_each_time_up_to_an_hour():
+    now = ist(15, 18, 0)
+    assert [sender.retry_at(now, n) - now for n in (1, 2, 3)] == [
+        timedelta(seconds=30),
+        timedelta(seconds=60),
+        timedelta(seconds=120),
+    ]
+    assert sender.retry_at(now, 20) - now == timedelta(hours=1)
+
+
+async def test_a_milestone_to_a_group_that_became_a_supergroup_follows_it_there(unity):
+    await subscribe(unity, FANS)
+    supergroup = -100_777_000
+    unity.clock.now = ist(16, 18, 0)
+    await unity.say(MILIND, "/update 110 Past Virar")  # 25% of 416 km
+    unity.api.responder = lambda method, params: (
+        error(400, "Bad Request: group chat was upgraded", migrate_to_chat_id=supergroup)
+        if int(params.get("chat_id", 0)) == FANS["id"]
+        else None
+    )
+    await unity.deliver()
+    unity.api.responder = None
+    await unity.deliver()
+    assert [c.text.splitlines()[0] for c in unity.api.sent(supergroup)] == ["🎉 <b>A quarter of the way!</b>"]
+    assert await backlog(unity) == 0
+
+
+async def test_claim_takes_the_oldest_message_of_each_chat_and_none_of_a_chat_in_flight(unity):
+    now = ist(15, 18, 0)
+    group = group_chat(-100_123, "Club")
+
+    def queue(conn):
+        outbox.to_chats(conn, "follower", "a1", now, [ASHA.id, group["id"]])
+        outbox.to_chats(conn, "follower", "a2", now, [ASHA.id])
+        outbox.to_chats(conn, "follower", "r1", now, [RAVI.id])
+
+    await unity.db.transaction(queue)
+    first = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now))
+    second = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now))
+    await unity.db.transaction(lambda conn: outbox.done(conn, [q.id for q in first]))
+    third = await unity.db.transaction(lambda conn: outbox.claim(conn, 1, now))
+
+    assert [(q.chat_id, q.text, q.attempts) for q in first] == [(ASHA.id, "a1", 1), (group["id"], "a1", 1),
+                                                                (RAVI.id, "r1", 1)]  # fmt: skip
+    assert second == []  # Asha's second waits while her first is being sent
+    assert [(q.chat_id, q.text) for q in third] == [(ASHA.id, "a2")]
+
+
+async def test_a_message_waiting_for_its_retry_holds_back_the_later_ones_of_its_chat(unity):
+    now = ist(15, 18, 0)
+
+    def queue(conn):
+        outbox.to_chats(conn, "follower", "first", now, [ASHA.id])
+        outbox.to_chats(conn, "follower", "second", now, [ASHA.id])
+
+    await unity.db.transaction(queue)
+    [first] = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now))
+    await unity.db.transaction(lambda conn: outbox.retry(conn, [(first.id, now + timedelta(minutes=5))]))
+
+    early = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now + timedelta(minutes=1)))
+    due = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now + timedelta(minutes=5)))
+
+    assert early == []
+    assert [(q.text, q.attempts) for q in due] == [("first", 2)]
+
+
+async def test_what_was_being_sent_when_the_process_died_goes_again_at_the_next_start(tmp_path):
+    async with Simulator(tmp_path / "bot.db") as first:
+        await first.db.transaction(lambda conn: outbox.to_chats(conn, "follower", "hello", first.clock(), [ASHA.id]))
+        await first.db.transaction(lambda conn: outbox.claim(conn, 10, first.clock()))
+    async with Simulator(tmp_path / "bot.db") as again:
+        status = await again.query(lambda conn: conn.execute("SELECT status FROM outbox").fetchone()[0])
+        sent = await again.deliver()
+    assert status == "pending"
+    assert [(c.chat_id, c.text) for c in sent] == [(ASHA.id, "hello")]
+
+
+async def test_an_undone_update_takes_back_its_unsent_milestone_but_not_the_followers_news(unity):
+    await subscribe(unity, FANS)
+    await unity.say(ASHA, "/follow")
+    unity.clock.now = ist(16, 18, 0)
+    await unity.say(MILIND, "/update 110 Past Virar")
+    await unity.say(MILIND, "/undo")
+    sent = await unity.deliver()
+    assert [c.chat_id for c in sent if "quarter" in c.text] == []
+    assert [c.text.splitlines()[0] for c in sent if c.chat_id == ASHA.id] == ["🏃 <b>Milind Soman</b>: +110 km (day 2)"]
