@@ -173,3 +173,22 @@ async def test_an_undone_update_takes_back_its_unsent_milestone_but_not_the_foll
     sent = await unity.deliver()
     assert [c.chat_id for c in sent if "quarter" in c.text] == []
     assert [c.text.splitlines()[0] for c in sent if c.chat_id == ASHA.id] == ["🏃 <b>Milind Soman</b>: +110 km (day 2)"]
+
+
+async def test_a_message_whose_sending_failed_inside_the_bot_is_kept_for_a_retry(unity, monkeypatch):
+    await unity.say(ASHA, "/follow")
+    unity.clock.now = ist(15, 18, 0)
+    await post(unity)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug on the bot's side")
+
+    monkeypatch.setattr("bot.delivery.send_and_settle", broken)
+    await unity.deliver()
+    kept = await unity.query(lambda conn: conn.execute("SELECT status, attempts FROM outbox").fetchone())
+    monkeypatch.undo()
+    unity.clock.now += timedelta(minutes=1)
+    await unity.deliver()
+
+    assert tuple(kept) == ("pending", 1)
+    assert news_to(unity, ASHA.id) == [NEWS]
