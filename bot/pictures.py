@@ -93,10 +93,12 @@ def progress_chart(data: ChartData) -> bytes:
         if cumulative:
             xs = [0, *days[: len(cumulative)]]
             top.plot(xs, [0, *cumulative], color=ACCENT, linewidth=3, marker="o", markersize=5, label="covered")
+            near_the_end = xs[-1] > len(days) * 0.7  # the label goes left of the point, inside the picture
             top.annotate(
                 f"{km(covered_m)} km",
                 (xs[-1], cumulative[-1]),
-                xytext=(8, -4),
+                xytext=(-10, 8) if near_the_end else (8, -4),
+                ha="right" if near_the_end else "left",
                 textcoords="offset points",
                 color=ACCENT,
                 fontsize=12,
