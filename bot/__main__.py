@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import maintenance, polling
+from bot import maintenance, polling, startup
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
@@ -56,14 +56,22 @@ def run() -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    startup.redact_logs(settings.token)  # at every level, from every library: before anything logs
     try:
         lock = InstanceLock(settings.database_path).acquire()  # one bot per database: restore checks it too
     except AlreadyRunning as exc:
         print(f"Not started: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"Not started: {startup.folder_reason(settings.database_path, exc)}", file=sys.stderr)
+        return 2
     try:
+        asyncio.run(startup.check_database(settings.database_path))  # before Telegram: fails in a second
         # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
         asyncio.run(polling.run(build_application(settings)))
+    except startup.StartupError as exc:
+        print(f"Not started: {exc}", file=sys.stderr)
+        return 2
     finally:
         lock.release()
     return 0

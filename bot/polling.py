@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot import exactly_once, outbox
+from bot import exactly_once, outbox, startup
 from bot.app import close_application, setup_application
 from bot.concurrency import ChatOrder
 from bot.context import CLOCK, DB
@@ -42,6 +42,8 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
     try:
+        if not await startup.connect(app, stop):  # getMe, retried while Telegram is unreachable
+            return
         async with app:  # initialize ... shutdown
             try:
                 await setup_application(app)  # post_init: opens the database, schedules the jobs
