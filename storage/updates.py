@@ -102,3 +102,15 @@ def of_day(conn: sqlite3.Connection, run_id: int, local_day: date) -> list[DayEn
         (run_id, local_day.isoformat()),
     )
     return [DayEntry(row["name"], row["role"], _update(row)) for row in rows]
+
+
+def runner_day_total(
+    conn: sqlite3.Connection, run_id: int, runner_id: int, local_day: date, chat_id: int, message_id: int
+) -> int:
+    """The runner's km on that local day, without the update of that message (the one being posted or edited)."""
+    (value,) = conn.execute(
+        "SELECT COALESCE(SUM(metres), 0) FROM updates WHERE run_id = ? AND local_day = ? AND runner_id = ?"
+        " AND NOT (chat_id = ? AND message_id = ?)",
+        (run_id, local_day.isoformat(), runner_id, chat_id, message_id),
+    ).fetchone()
+    return int(value)
