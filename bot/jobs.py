@@ -46,13 +46,27 @@ def schedule(app: Application) -> None:
 
 
 async def send_summaries(context: BotContext) -> None:
-    for batch in await summaries.due(context.db, context.now()):
-        text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
-        tally = await delivery.deliver(
-            context.application, (Outgoing(chat_id, text) for chat_id in batch.chat_ids), batch.key
-        )
+    """One pass. A batch that fails (a figure that cannot be rendered, a database error) is logged and the
+    others go on; its chats stay due and are tried again at the next pass."""
+    try:
+        batches = await summaries.due(context.db, context.now())
+    except Exception:
+        log.exception("Could not work out which summaries are due; the pace reminders go on")
+        batches = []
+    for batch in batches:
+        try:
+            text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
+            tally = await delivery.deliver(
+                context.application, (Outgoing(chat_id, text) for chat_id in batch.chat_ids), batch.key
+            )
+        except Exception:
+            log.exception("The %s of day %s failed; the other summaries go on", batch.key.kind, batch.key.day)
+            continue
         log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chat_ids), dict(tally))
-    await send_nudges(context)
+    try:
+        await send_nudges(context)
+    except Exception:
+        log.exception("The pace reminders failed; they are tried again at the next pass")
 
 
 async def send_nudges(context: BotContext) -> None:

@@ -283,8 +283,20 @@ def parse_new_run(text: str) -> NewRun:
     start, end = parse_date(parts[4], NEWRUN_USAGE), parse_date(parts[5], NEWRUN_USAGE)
     if end < start:
         raise UserError(f"The end date {end} is before the start date {start}. Write it like: {NEWRUN_USAGE}")
+    check_run_length(start, end, NEWRUN_USAGE)
     zone = parse_timezone(parts[6], NEWRUN_USAGE) if len(parts) == 7 else None
     return NewRun(title, start_place, end_place, distance, start, end, zone)
+
+
+MAX_RUN_DAYS = 5 * 366  # a run around the world takes about two years; a later end date is a typo
+
+
+def check_run_length(start: date, end: date, usage: str) -> None:
+    if (end - start).days + 1 > MAX_RUN_DAYS:
+        raise UserError(
+            f"{end.isoformat()} is more than 5 years after the start ({start.isoformat()}): please check the date. "
+            f"Write it like: {usage}"
+        )
 
 
 def _limit(text: str, length: int, usage: str) -> str:
