@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -14,12 +15,17 @@ from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
 from bot.instance_lock import AlreadyRunning, InstanceLock
+from storage.db import NewerSchemaError
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "demo":
-        return asyncio.run(run_demo(args.db, args.quiet))
+        try:
+            return asyncio.run(run_demo(args.db, args.quiet))
+        except (OSError, sqlite3.Error, NewerSchemaError) as exc:  # --db where no database can be
+            print(f"Demo not started: {args.db} cannot be used as its database ({exc})", file=sys.stderr)
+            return 2
     if args.command == "backup":
         return maintenance.backup_command(args.path, args.keep)
     if args.command == "restore":

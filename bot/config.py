@@ -106,6 +106,8 @@ def _database_path(url: str) -> str:
         raise ConfigError(
             f"DATABASE_URL is not supported: {url!r} (a file path, no query or URI options: sqlite:///data/bot.db)"
         )
+    if path.startswith("~"):
+        raise ConfigError(f"DATABASE_URL: {path!r} starts with ~, which is not expanded: give the whole path")
     if path != ":memory:" and Path(path).is_dir():
         raise ConfigError(
             f"DATABASE_URL names a folder, not a file: {path!r} (e.g. sqlite:///{path.rstrip('/')}/bot.db)"

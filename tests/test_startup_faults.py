@@ -238,3 +238,17 @@ def test_the_redacting_filter_covers_library_loggers_arguments_and_tracebacks():
     assert "HTTP Request: POST https://api.telegram.org/bot<token>/getUpdates" in text
     assert "failed at https://api.telegram.org/bot<token>/getUpdates" in text  # the traceback too
     assert FAKE_TOKEN.split(":")[1] not in text
+
+
+def test_a_tilde_path_is_refused_not_made_into_a_folder_named_tilde(tmp_path):
+    assert_one_line_refusal(start_bot(tmp_path, DATABASE_URL="sqlite:///~/bot.db"), "DATABASE_URL", "~")
+    assert not (tmp_path / "~").exists()
+
+
+def test_the_demo_on_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path):
+    (tmp_path / "notes.db").write_text("not a database\n" * 20)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--quiet", "--db", str(tmp_path / "notes.db")],
+        cwd=tmp_path, env=environment(tmp_path), capture_output=True, text=True, timeout=QUICK,
+    )  # fmt: skip
+    assert_one_line_refusal(done, "Demo not started", "notes.db")
