@@ -76,7 +76,7 @@ def run() -> int:
         # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
         asyncio.run(polling.run(build_application(settings)))
     except startup.StartupError as exc:
-        print(f"Not started: {exc}", file=sys.stderr)
+        print(f"{exc.prefix}: {exc}", file=sys.stderr)
         return 2
     finally:
         lock.release()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError, RetryAfter
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
 from bot import exactly_once, outbox, startup
@@ -119,6 +119,10 @@ async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_T
             try:
                 fetch = app.bot.get_updates(offset=offset, timeout=poll_timeout, allowed_updates=ALL)
                 updates = await _unless_stopped(stop, fetch)
+            except InvalidToken:  # revoked while running: PTB's message quotes the token, never shown
+                raise startup.StartupError(
+                    "Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked in @BotFather?)", prefix="Stopped"
+                ) from None
             except (NetworkError, Conflict, RetryAfter) as exc:  # TimedOut is a NetworkError; Conflict: another poller
                 delay = min(max(delay * 2, FIRST_DELAY), MAX_DELAY)
                 log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)

@@ -30,7 +30,11 @@ REDACTED = "<token>"
 
 
 class StartupError(RuntimeError):
-    """The bot cannot start; the text is the one line to print (no secret in it)."""
+    """The bot cannot start (or go on); the text is the one line to print (no secret in it)."""
+
+    def __init__(self, text: str, prefix: str = "Not started") -> None:
+        super().__init__(text)
+        self.prefix = prefix
 
 
 async def check_database(path: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from bot.simulator import FAKE_TOKEN
 from bot.startup import redact_logs
+from tests.conftest import ASHA
 from tests.test_e2e import FakeTelegram
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -252,3 +253,25 @@ def test_the_demo_on_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path)
         cwd=tmp_path, env=environment(tmp_path), capture_output=True, text=True, timeout=QUICK,
     )  # fmt: skip
     assert_one_line_refusal(done, "Demo not started", "notes.db")
+
+
+def test_a_token_revoked_while_running_stops_the_bot_in_one_line(tmp_path, telegram, monkeypatch):
+    log = tmp_path / "bot.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=tmp_path,
+            env=environment(tmp_path, BOT_API_BASE_URL=telegram.base_url, LOG_LEVEL="WARNING"),
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        telegram.wait(lambda: any(c.method == "deleteWebhook" for c in telegram.calls), "the bot started")
+        monkeypatch.setattr("tests.test_e2e.FAKE_TOKEN", OTHER_TOKEN)  # the fake now refuses the bot's token
+        telegram.push(telegram.updates.text(ASHA, "/progress"))  # ends the getUpdates in hand
+        assert process.wait(timeout=QUICK) == 2
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = log.read_text()
+    assert text.strip().splitlines()[-1].startswith("Stopped: Telegram no longer accepts TELEGRAM_BOT_TOKEN")
+    assert "Traceback" not in text and FAKE_TOKEN.split(":")[1] not in text
