@@ -209,3 +209,26 @@ async def test_a_button_without_data_is_answered(unity):
     payload["callback_query"]["game_short_name"] = "race"
     calls = await unity.send(payload)
     assert [c.method for c in calls] == ["answerCallbackQuery"]
+
+
+# --- An edit never turns one kind of message into another -----------------------------------------
+
+
+async def test_an_update_edited_into_a_log_is_not_counted_twice(unity):
+    unity.clock.advance(hours=11)
+    original = unity.updates.text(MILIND, "/update 24")
+    await unity.send(original)
+    calls = await unity.send(unity.updates.edit(original, text="/log 24"))
+    assert "it stays one" in texts(calls)[0]
+    run = await unity.query(runs.current)
+    assert await unity.query(logs.last_of, run.id, MILIND.id) is None
+    assert (await stored(unity))[0] == [("Milind Soman", 24_000), ("Ankita Konwar", 0)]
+
+
+async def test_a_log_edited_into_an_update_is_not_counted_twice(unity):
+    unity.clock.advance(hours=11)
+    original = unity.updates.text(MILIND, "/log 5")
+    await unity.send(original)
+    calls = await unity.send(unity.updates.edit(original, text="/update 30"))
+    assert "it stays one" in texts(calls)[0]
+    assert (await stored(unity))[0] == [("Milind Soman", 0), ("Ankita Konwar", 0)]

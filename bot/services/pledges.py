@@ -13,7 +13,7 @@ from bot.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.pledge_math import Status
 from bot.services import tracking
 from bot.services.runs import require_current, require_open
-from storage import logs, pledges, runners, supporters
+from storage import logs, pledges, runners, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.logs import Log
 from storage.pledges import BoardEntry, Pledge, Totals
@@ -139,6 +139,8 @@ async def record_log_edit(db: Database, message: LogMessage, at: datetime, sent_
 def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: datetime) -> Logged:
     earlier = logs.by_message(conn, m.chat_id, m.message_id)
     if earlier is None:
+        if updates.by_message(conn, m.chat_id, m.message_id) is not None:
+            raise UserError("That message is an /update: it stays one. Send /log in a new message.")
         return _log(conn, m, sent_at)
     run = require_open(conn)
     if earlier.run_id != run.id:

@@ -14,7 +14,7 @@ from bot import plausibility, stats
 from bot.errors import UserError
 from bot.services import news
 from bot.services.runs import current, require_current, require_open
-from storage import positions, runners, updates
+from storage import logs, positions, runners, updates
 from storage.db import ROUTE, Database
 from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
@@ -107,6 +107,8 @@ async def record_edit(db: Database, message: Message, at: datetime, sent_at: dat
 def _edit(conn: sqlite3.Connection, m: Message, at: datetime, sent_at: datetime) -> Posted:
     earlier = updates.by_message(conn, m.chat_id, m.message_id)
     if earlier is None:
+        if logs.by_message(conn, m.chat_id, m.message_id) is not None:
+            raise UserError("That message is a /log: it stays one. Send /update in a new message.")
         return _post(conn, m, sent_at)
     run = require_open(conn)
     if earlier.run_id != run.id:
