@@ -94,6 +94,8 @@ async def test_the_final_summary_still_comes_when_the_end_date_is_moved_into_the
     await world.say(MILIND, "/update 60")
     world.clock.now = datetime(2021, 8, 19, 10, tzinfo=IST).astimezone(UTC)
     assert "End date" in await world.say(ORGANISER, "/setend 2021-08-16")  # day 5: the end is now behind
+    assert "60 km" in await world.say(ASHA, "/progress")
+    assert "19 Aug 2021" in await world.say(ASHA, "/today")
     sent = await play_hourly(world, datetime(2021, 8, 21, 12, tzinfo=IST))
     for chat in (AHEAD, BEHIND, HOME, EARLY):
         finals = [t for t in sent.get(chat["id"], []) if "Final summary" in t]
