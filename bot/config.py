@@ -42,12 +42,12 @@ class Settings:
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Read settings from `environ` (default: the process), below them a `.env` file if present."""
     env_file = env_file if env_file is not None else Path(".env")
-    values = _env_file_values(env_file)
+    values = env_file_values(env_file)
     values.update(os.environ if environ is None else environ)
     return parse_settings(values)
 
 
-def _env_file_values(env_file: Path) -> dict[str, str]:
+def env_file_values(env_file: Path) -> dict[str, str]:
     if not env_file.is_file():
         return {}
     try:

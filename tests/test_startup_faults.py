@@ -275,3 +275,14 @@ def test_a_token_revoked_while_running_stops_the_bot_in_one_line(tmp_path, teleg
     text = log.read_text()
     assert text.strip().splitlines()[-1].startswith("Stopped: Telegram no longer accepts TELEGRAM_BOT_TOKEN")
     assert "Traceback" not in text and FAKE_TOKEN.split(":")[1] not in text
+
+
+@pytest.mark.parametrize("command", [["check"], ["backup", "copy.db"], ["restore", "copy.db"]])
+def test_the_maintenance_commands_refuse_a_dotenv_that_is_not_utf8_in_one_line(tmp_path, command):
+    (tmp_path / ".env").write_bytes("TELEGRAM_BOT_TOKEN=caf\xe9\n".encode("latin-1"))
+    env = environment(tmp_path)
+    del env["TELEGRAM_BOT_TOKEN"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=QUICK
+    )
+    assert_one_line_refusal(done, ".env is not UTF-8")
