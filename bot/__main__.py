@@ -78,6 +78,9 @@ def run() -> int:
     except startup.StartupError as exc:
         print(f"{exc.prefix}: {exc}", file=sys.stderr)
         return 2
+    except Exception:  # through the logs, whose filter takes the token out of any traceback
+        logging.getLogger("bot").critical("The bot stopped on an unexpected error", exc_info=True)
+        return 1
     finally:
         lock.release()
     return 0

@@ -23,6 +23,7 @@ from telegram.request import BaseRequest
 
 from bot.config import ConfigError, Settings, env_file_values, parse_settings
 from bot.instance_lock import AlreadyRunning, InstanceLock, holder, lock_path
+from bot.startup import TokenRedactor
 from storage.backup import (
     BackupError,
     BackupReport,
@@ -164,7 +165,7 @@ async def _telegram_findings(settings: Settings, request: BaseRequest | None, fo
         found.problems.append(f"telegram: {settings.bot_api_base_url} refused the token (getMe: Unauthorized)")
         return
     except (NetworkError, TelegramError) as exc:
-        reason = str(exc).replace(settings.token, "<token>")
+        reason = TokenRedactor(settings.token).redact(str(exc))  # any case: PTB lower-cases some errors
         found.problems.append(f"telegram: getMe failed at {settings.bot_api_base_url}: {reason}")
         return
     found.facts.append(f"telegram: token valid, the bot is @{me.username} (id {me.id})")

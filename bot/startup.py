@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -130,11 +131,12 @@ class TokenRedactor(logging.Filter):
     def __init__(self, token: str) -> None:
         super().__init__()
         secret = token.partition(":")[2]
-        self.secrets = [s for s in (token, secret) if len(s) >= 8]
+        # any case: PTB lower-cases some errors' text (a BadRequest quoting the URL)
+        self.secrets = [re.compile(re.escape(s), re.IGNORECASE) for s in (token, secret) if len(s) >= 8]
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
+            text = secret.sub(REDACTED, text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:

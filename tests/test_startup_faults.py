@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from bot.simulator import FAKE_TOKEN
+from bot.simulator import FAKE_TOKEN, bot_user
 from bot.startup import redact_logs
 from tests.conftest import ASHA
 from tests.test_e2e import FakeTelegram
@@ -286,3 +289,73 @@ def test_the_maintenance_commands_refuse_a_dotenv_that_is_not_utf8_in_one_line(t
         [sys.executable, "-m", "bot", *command], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=QUICK
     )
     assert_one_line_refusal(done, ".env is not UTF-8")
+
+
+class EchoingTelegram(ThreadingHTTPServer):
+    """A Bot API that takes the bot's start and then answers getUpdates with an error quoting the token."""
+
+    def __init__(self, status: int) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                method = self.path.rsplit("/", 1)[-1]
+                if method == "getUpdates":
+                    body = {"ok": False, "error_code": status, "description": f"Bad Request: {self.path}"}
+                    self.reply(status, body)
+                    return
+                self.reply(200, {"ok": True, "result": bot_user() if method == "getMe" else True})
+
+            def reply(self, code: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.daemon_threads = True
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def test_an_unexpected_error_is_logged_through_the_filter_and_never_shows_the_token(tmp_path):
+    server = EchoingTelegram(403)  # Forbidden: not a network fault, so not retried
+    try:
+        done = start_bot(tmp_path, BOT_API_BASE_URL=server.base_url, LOG_LEVEL="WARNING")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1, done.stderr
+    assert "The bot stopped on an unexpected error" in done.stderr
+    assert "/bot<token>/getupdates" in done.stderr.lower()  # the error, its token taken out
+    assert FAKE_TOKEN.split(":")[1].lower() not in (done.stderr + done.stdout).lower()
+
+
+def test_a_token_quoted_in_lower_case_by_a_retried_error_is_redacted_too(tmp_path):
+    server = EchoingTelegram(400)  # BadRequest: PTB lower-cases its text, and polling retries it
+    log = tmp_path / "bot.log"
+    try:
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot"], cwd=tmp_path,
+                env=environment(tmp_path, BOT_API_BASE_URL=server.base_url, LOG_LEVEL="WARNING"),
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + QUICK
+        while "getUpdates failed" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=QUICK) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        server.shutdown()
+        server.server_close()
+    text = log.read_text()
+    assert "getUpdates failed" in text and "/bot<token>/getupdates" in text
+    assert FAKE_TOKEN.split(":")[1].lower() not in text.lower()
