@@ -67,6 +67,8 @@ def _database_reason(exc: BaseException) -> str:
         return "it is not an SQLite database (file is not a database). Point DATABASE_URL at the bot's database"
     if "readonly" in text or "read-only" in text:
         return "it is read-only. The bot must be able to write the file and its folder"
+    if "locked" in text:
+        return "another program holds a lock on it (a sqlite3 shell, a copy in progress?): close it and start again"
     if "unable to open" in text:
         return "it cannot be opened or created there (does the folder exist, and may the bot write to it?)"
     if isinstance(exc, OSError):

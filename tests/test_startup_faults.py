@@ -359,3 +359,14 @@ def test_a_token_quoted_in_lower_case_by_a_retried_error_is_redacted_too(tmp_pat
     text = log.read_text()
     assert "getUpdates failed" in text and "/bot<token>/getupdates" in text
     assert FAKE_TOKEN.split(":")[1].lower() not in text.lower()
+
+
+def test_a_database_locked_by_another_program_is_refused_within_seconds(tmp_path):
+    path = database(tmp_path / "bot.db")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert_one_line_refusal(start_bot(tmp_path), "another program holds a lock on it")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
