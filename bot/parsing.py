@@ -18,7 +18,14 @@ ROLES = ("lead", "companion")
 # A number with an optional decimal point or comma, then an optional unit word. Anything else ("nan",
 # "inf", "1e309", "-5") fails the pattern, so Decimal only ever sees plain digits.
 _NUMBER = re.compile(r"(?P<num>\d{1,9}(?:[.,]\d{1,6})?)(?![\d.,])", re.IGNORECASE)
-_WORD = re.compile(r"\s*(?P<word>[^\W\d_]+(?:/[^\W\d_]+)?)(?=\s|$)")
+_TOKEN = re.compile(r"\s*(\S+)")
+
+
+def _unit_word(token: str) -> str:
+    """'KM' -> 'km', 'k.m.' -> 'km', 'miles,' -> 'miles': what a unit written with dots or punctuation says."""
+    return re.sub(r"[.,;:!?]+$", "", token).replace(".", "").lower()
+
+
 METRE = Decimal(1)
 KILOMETRE = Decimal(1000)
 MILE = Decimal("1609.344")
@@ -48,6 +55,11 @@ OTHER_UNITS = frozenset(
         "laps",
         "lap",
         "km/h",
+        "mi/h",
+        "m²",
+        "km²",
+        "m/s",
+        "kph",
         "kmh",
         "kmph",
         "mph",
@@ -97,13 +109,13 @@ def parse_distance_and_note(
         )
     rest = text[number.end() :]
     factor, unit = KILOMETRE, "km"
-    word = _WORD.match(rest)
-    if word and word["word"].lower() in UNITS:
-        unit = word["word"]
-        factor = UNITS[unit.lower()]
-        rest = rest[word.end() :]
-    elif word and word["word"].lower() in OTHER_UNITS:
-        raise UserError(f"I take distances in {UNITS_TEXT}, not in {word['word']}. Write it like: {usage}")
+    token = _TOKEN.match(rest)
+    word = _unit_word(token[1]) if token else ""
+    if token and word in UNITS:
+        unit, factor = token[1], UNITS[word]
+        rest = rest[token.end() :]
+    elif token and word in OTHER_UNITS:
+        raise UserError(f"I take distances in {UNITS_TEXT}, not in {_clip(token[1])}. Write it like: {usage}")
     elif rest and not rest[0].isspace():
         raise UserError(f"I could not read “{_clip(text)}” as a distance in {UNITS_TEXT}. Write it like: {usage}")
     metres = int((Decimal(digits.replace(",", ".")) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))

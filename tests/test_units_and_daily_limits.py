@@ -39,6 +39,9 @@ async def logged_m(sim, person) -> int:
         ("/update 2 KM", 2_000, None),
         ("/update 2kms", 2_000, None),
         ("/update 24 in the rain", 24_000, "in the rain"),
+        ("/update 24 K.M. along the coast", 24_000, "along the coast"),
+        ("/update 5 miles, great day", 8_047, "great day"),
+        ("/update 24 M.G. Road", 24_000, "M.G. Road"),
     ],
 )
 async def test_update_reads_the_units_and_stores_metres(unity, text, metres, note):
