@@ -112,6 +112,8 @@ def _database_path(url: str) -> str:
         raise ConfigError(
             f"DATABASE_URL names a folder, not a file: {path!r} (e.g. sqlite:///{path.rstrip('/')}/bot.db)"
         )
+    if path != ":memory:" and Path(path).exists() and not Path(path).is_file():
+        raise ConfigError(f"DATABASE_URL names {path!r}, which is not a regular file (a device or a pipe?)")
     return path
 
 

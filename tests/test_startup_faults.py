@@ -148,6 +148,7 @@ def test_a_dotenv_that_is_not_utf8_is_refused(tmp_path):
         ("BOT_API_BASE_URL", f"https://api.telegram.org/bot{FAKE_TOKEN}", "BOT_API_BASE_URL"),
         ("BOT_API_BASE_URL", "http://exa mple.org", "BOT_API_BASE_URL"),
         ("DATABASE_URL", "sqlite:///bot.db?mode=ro", "DATABASE_URL"),
+        ("DATABASE_URL", "sqlite:////dev/null", "not a regular file"),
         ("DEFAULT_TIMEZONE", "../../etc/passwd", "DEFAULT_TIMEZONE"),
         ("SUMMARY_TIME", "24:00", "SUMMARY_TIME"),
         ("TELEGRAM_BOT_TOKEN", "123:abc", "TELEGRAM_BOT_TOKEN"),
