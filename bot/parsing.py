@@ -76,7 +76,6 @@ OTHER_UNITS = frozenset(
         "secs",
         "kcal",
         "cal",
-        "",
     )
 )
 UNITS_TEXT = "km, m, metres or miles (mi)"
@@ -114,6 +113,9 @@ def parse_distance_and_note(
     if token and word in UNITS:
         unit, factor = token[1], UNITS[word]
         rest = rest[token.end() :]
+        second = _TOKEN.match(rest)
+        if second and (_unit_word(second[1]) in UNITS or _unit_word(second[1]) in OTHER_UNITS):
+            raise UserError(f"I could not read “{_clip(text)}” as one distance. Write it like: {usage}")
     elif token and word in OTHER_UNITS:
         raise UserError(f"I take distances in {UNITS_TEXT}, not in {_clip(token[1])}. Write it like: {usage}")
     elif rest and not rest[0].isspace():

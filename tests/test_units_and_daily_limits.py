@@ -179,3 +179,11 @@ async def test_a_redelivered_update_is_not_counted_against_its_own_day(unity):
     calls = await unity.send(again)
     assert "more than a runner" not in calls[-1].text
     assert [m for m, _ in await day_updates(unity)] == [300_000]
+
+
+async def test_two_units_in_a_row_are_refused_not_kept_as_the_note(unity):
+    """Found by tests/test_fuzz.py: '1km FT' stored 1 km with the note 'FT'."""
+    unity.clock.advance(hours=11)
+    assert "as one distance" in await unity.say(MILIND, "/update 1km FT")
+    assert "as one distance" in await unity.say(ASHA, "/log 5 km miles")
+    assert await day_updates(unity) == []
