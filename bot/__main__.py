@@ -6,23 +6,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
-from bot import maintenance, polling
+from bot import maintenance, polling, startup
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
 from bot.demo_serve import DEFAULT_PORT, serve_demo
 from bot.instance_lock import AlreadyRunning, InstanceLock
+from storage.db import NewerSchemaError
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "demo":
-        if args.serve:
-            return asyncio.run(serve_demo(args.db, args.quiet, args.port))
-        return asyncio.run(run_demo(args.db, args.quiet))
+        try:
+            if args.serve:
+                return asyncio.run(serve_demo(args.db, args.quiet, args.port))
+            return asyncio.run(run_demo(args.db, args.quiet))
+        except (OSError, sqlite3.Error, NewerSchemaError) as exc:  # --db where no database can be
+            print(f"Demo not started: {args.db} cannot be used as its database ({exc})", file=sys.stderr)
+            return 2
     if args.command == "backup":
         return maintenance.backup_command(args.path, args.keep)
     if args.command == "restore":
@@ -63,14 +69,25 @@ def run() -> int:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    startup.redact_logs(settings.token)  # at every level, from every library: before anything logs
     try:
         lock = InstanceLock(settings.database_path).acquire()  # one bot per database: restore checks it too
     except AlreadyRunning as exc:
         print(f"Not started: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"Not started: {startup.folder_reason(settings.database_path, exc)}", file=sys.stderr)
+        return 2
     try:
+        asyncio.run(startup.check_database(settings.database_path))  # before Telegram: fails in a second
         # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
         asyncio.run(polling.run(build_application(settings)))
+    except startup.StartupError as exc:
+        print(f"{exc.prefix}: {exc}", file=sys.stderr)
+        return 2
+    except Exception:  # through the logs, whose filter takes the token out of any traceback
+        logging.getLogger("bot").critical("The bot stopped on an unexpected error", exc_info=True)
+        return 1
     finally:
         lock.release()
     return 0

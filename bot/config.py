@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -15,6 +16,8 @@ from bot.parsing import time_of_day
 
 TELEGRAM_API = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,100}$")
+TOKEN_IN_TEXT = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,100}")
+MAX_USER_ID = 2**53  # Telegram: user ids fit in 52 bits; group and channel ids are negative
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -42,9 +45,22 @@ class Settings:
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Read settings from `environ` (default: the process), below them a `.env` file if present."""
     env_file = env_file if env_file is not None else Path(".env")
-    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
+    values = env_file_values(env_file)
     values.update(os.environ if environ is None else environ)
     return parse_settings(values)
+
+
+def env_file_values(env_file: Path) -> dict[str, str]:
+    if not env_file.is_file():
+        return {}
+    try:
+        return {k: v for k, v in dotenv_values(env_file, encoding="utf-8").items() if v is not None}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{env_file} is not UTF-8 text (a byte at position {exc.start} is not): save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{env_file} cannot be read: {exc.strerror}") from None
 
 
 def parse_settings(values: Mapping[str, str]) -> Settings:
@@ -76,8 +92,10 @@ def _token(token: str) -> str:
 def _admin_ids(text: str) -> frozenset[int]:
     ids = set()
     for part in filter(None, (p.strip() for p in text.split(","))):
-        if not re.fullmatch(r"-?\d{1,20}", part):
-            raise ConfigError(f"ADMIN_IDS is malformed: {part!r} is not a Telegram user id (use 12345,67890)")
+        if not re.fullmatch(r"\d{1,19}", part) or not 0 < int(part) < MAX_USER_ID:
+            raise ConfigError(
+                f"ADMIN_IDS is malformed: {part!r} is not a Telegram user id (positive numbers: use 12345,67890)"
+            )
         ids.add(int(part))
     return frozenset(ids)
 
@@ -89,13 +107,42 @@ def _database_path(url: str) -> str:
             f"DATABASE_URL is not supported: {url!r} (use sqlite:///relative/path.db, "
             "sqlite:////absolute/path.db or sqlite:///:memory:)"
         )
-    return url[len(prefix) :]
+    path = url[len(prefix) :]
+    if path != ":memory:" and ("?" in path or path.startswith("file:") or path.endswith("/")):
+        raise ConfigError(
+            f"DATABASE_URL is not supported: {url!r} (a file path, no query or URI options: sqlite:///data/bot.db)"
+        )
+    if path.startswith("~"):
+        raise ConfigError(f"DATABASE_URL: {path!r} starts with ~, which is not expanded: give the whole path")
+    if path != ":memory:" and Path(path).is_dir():
+        raise ConfigError(
+            f"DATABASE_URL names a folder, not a file: {path!r} (e.g. sqlite:///{path.rstrip('/')}/bot.db)"
+        )
+    if path != ":memory:" and Path(path).exists() and not Path(path).is_file():
+        raise ConfigError(f"DATABASE_URL names {path!r}, which is not a regular file (a device or a pipe?)")
+    return path
 
 
 def _base_url(url: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise ConfigError(f"BOT_API_BASE_URL is malformed: {url!r} (expected http(s)://host[:port])")
+    malformed = f"BOT_API_BASE_URL is malformed: {_shown(url)!r} (expected http(s)://host[:port])"
+    if not re.match(r"^https?://[^\s/]+", url) or re.search(r"\s", url):
+        raise ConfigError(malformed)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when out of range
+    except ValueError:
+        raise ConfigError(malformed) from None
+    if not parts.hostname or parts.query or parts.fragment or parts.username or port == 0:
+        raise ConfigError(malformed)
+    if re.search(r"/bot[^/]*$", parts.path.rstrip("/")) or TOKEN_IN_TEXT.search(url):
+        raise ConfigError(
+            "BOT_API_BASE_URL must be the server alone, without /bot or the token (e.g. http://host:8081)"
+        )
     return url.rstrip("/")
+
+
+def _shown(url: str) -> str:
+    return TOKEN_IN_TEXT.sub("<token>", url)
 
 
 def _timezone(name: str, zone: str) -> str:

@@ -100,7 +100,7 @@ async def send(bot: Bot, message: Outgoing) -> Sent:
     chat_id, text, picture = message.chat_id, message.text, message.picture
     if picture is None:
         return await _attempt(lambda: bot.send_message(chat_id, text, reply_markup=message.markup))
-    if len(text) <= MessageLimit.CAPTION_LENGTH:
+    if render.units(text) <= MessageLimit.CAPTION_LENGTH:  # as Telegram counts: UTF-16 code units
         return await _attempt(
             lambda: picture.send(
                 lambda photo: bot.send_photo(chat_id, photo, caption=text, reply_markup=message.markup)

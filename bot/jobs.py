@@ -53,16 +53,30 @@ async def housekeeping(context: BotContext) -> None:
 
 
 async def send_summaries(context: BotContext) -> None:
-    """Each summary is rendered once and its chart drawn and uploaded once, whatever the number of chats;
-    a private chat gets a Mini App button to the live page, a group a link (with PUBLIC_URL)."""
-    for batch in await summaries.due(context.db, context.now()):
-        text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
-        picture = await photos.chart(context.bot_data, batch.chart)
-        buttons = {private: live_page.button(context.settings, private) for private in (True, False)}
-        messages = (Outgoing(chat_id, text, picture, buttons[chat_id > 0]) for chat_id in batch.chat_ids)
-        tally = await delivery.deliver(context.application, messages, batch.key)
+    """One pass; each summary is rendered once and its chart drawn and uploaded once, whatever the number
+    of chats; a private chat gets a Mini App button to the live page, a group a link (with PUBLIC_URL).
+    A batch that fails (a figure that cannot be rendered, a database error) is logged and the others go
+    on; its chats stay due and are tried again at the next pass."""
+    try:
+        batches = await summaries.due(context.db, context.now())
+    except Exception:
+        log.exception("Could not work out which summaries are due; the pace reminders go on")
+        batches = []
+    buttons = {private: live_page.button(context.settings, private) for private in (True, False)}
+    for batch in batches:
+        try:
+            text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
+            picture = await photos.chart(context.bot_data, batch.chart)
+            messages = (Outgoing(chat_id, text, picture, buttons[chat_id > 0]) for chat_id in batch.chat_ids)
+            tally = await delivery.deliver(context.application, messages, batch.key)
+        except Exception:
+            log.exception("The %s of day %s failed; the other summaries go on", batch.key.kind, batch.key.day)
+            continue
         log.info("%s of day %s to %d chats: %s", batch.key.kind, batch.key.day, len(batch.chat_ids), dict(tally))
-    await send_nudges(context)
+    try:
+        await send_nudges(context)
+    except Exception:
+        log.exception("The pace reminders failed; they are tried again at the next pass")
 
 
 async def send_nudges(context: BotContext) -> None:

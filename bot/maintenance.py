@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dotenv import dotenv_values
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import BaseRequest
 
-from bot.config import ConfigError, Settings, parse_settings
+from bot.config import ConfigError, Settings, env_file_values, parse_settings
 from bot.instance_lock import AlreadyRunning, InstanceLock, holder, lock_path
+from bot.startup import TokenRedactor
 from storage.backup import (
     BackupError,
     BackupReport,
@@ -59,7 +59,7 @@ class Survey:
 def environment(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> dict[str, str]:
     """The variables the bot would read: `.env` below the process environment (as load_settings)."""
     env_file = env_file if env_file is not None else Path(".env")
-    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
+    values = env_file_values(env_file)  # ConfigError for a .env that is not UTF-8 text
     values.update(os.environ if environ is None else environ)
     return values
 
@@ -163,7 +163,7 @@ async def _telegram_findings(settings: Settings, request: BaseRequest | None, fo
         found.problems.append(f"telegram: {settings.bot_api_base_url} refused the token (getMe: Unauthorized)")
         return
     except (NetworkError, TelegramError) as exc:
-        reason = str(exc).replace(settings.token, "<token>")
+        reason = TokenRedactor(settings.token).redact(str(exc))  # any case: PTB lower-cases some errors
         found.problems.append(f"telegram: getMe failed at {settings.bot_api_base_url}: {reason}")
         return
     found.facts.append(f"telegram: token valid, the bot is @{me.username} (id {me.id})")

@@ -15,38 +15,131 @@ MAX_UPDATE_M = 300_000
 MAX_RUN_M = 100_000_000
 ROLES = ("lead", "companion")
 
-# A number with an optional decimal point or comma, then an optional unit. Anything else ("nan",
+# A number with an optional decimal point or comma, then an optional unit word. Anything else ("nan",
 # "inf", "1e309", "-5") fails the pattern, so Decimal only ever sees plain digits.
-_DISTANCE = re.compile(r"(?P<num>\d{1,9}(?:[.,]\d{1,6})?)\s*(?P<unit>km|k|m)?", re.IGNORECASE)
-_DISTANCE_THEN_NOTE = re.compile(_DISTANCE.pattern + r"(?:\s+(?P<note>.*))?", re.IGNORECASE | re.DOTALL)
+_NUMBER = re.compile(r"(?P<num>\d{1,9}(?:[.,]\d{1,6})?)(?![\d.,])", re.IGNORECASE)
+_TOKEN = re.compile(r"\s*(\S+)")
 
 
-def parse_distance(text: str, usage: str, max_m: int = MAX_UPDATE_M) -> int:
-    """'24', '24.5', '24,5', '24km', '24 km', '500m' -> metres."""
-    metres, note = parse_distance_and_note(text, usage, max_m)
+def _unit_word(token: str) -> str:
+    """'KM' -> 'km', 'k.m.' -> 'km', 'miles,' -> 'miles': what a unit written with dots or punctuation says."""
+    return re.sub(r"[.,;:!?]+$", "", token).replace(".", "").lower()
+
+
+METRE = Decimal(1)
+KILOMETRE = Decimal(1000)
+MILE = Decimal("1609.344")
+UNITS: dict[str, Decimal] = {
+    **dict.fromkeys(("m", "mtr", "mtrs", "metre", "metres", "meter", "meters"), METRE),
+    **dict.fromkeys(("k", "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"), KILOMETRE),
+    **dict.fromkeys(("mi", "mile", "miles"), MILE),
+}
+# Words that are units, but not of a distance this bot takes: refused, never kept as the note.
+OTHER_UNITS = frozenset(
+    (
+        "cm",
+        "mm",
+        "ft",
+        "feet",
+        "foot",
+        "yd",
+        "yds",
+        "yard",
+        "yards",
+        "nmi",
+        "nm",
+        "inch",
+        "inches",
+        "steps",
+        "step",
+        "laps",
+        "lap",
+        "km/h",
+        "mi/h",
+        "m²",
+        "km²",
+        "m/s",
+        "kph",
+        "kmh",
+        "kmph",
+        "mph",
+        "kph",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "sec",
+        "secs",
+        "kcal",
+        "cal",
+    )
+)
+UNITS_TEXT = "km, m, metres or miles (mi)"
+SMALLEST_M = 50  # shown as 0.1 km; anything less would be shown as 0 km (bot.render.km)
+
+
+def parse_distance(text: str, usage: str, max_m: int = MAX_UPDATE_M, min_m: int = SMALLEST_M) -> int:
+    """'24', '24.5', '24,5', '24km', '24 km', '500m', '15 mi' -> metres."""
+    metres, note = parse_distance_and_note(text, usage, max_m, min_m)
     if note:
         raise UserError(f"I could not read “{_clip(text)}” as a distance. Write it like: {usage}")
     return metres
 
 
-def parse_distance_and_note(text: str, usage: str, max_m: int = MAX_UPDATE_M) -> tuple[int, str | None]:
-    """'24 km Flyovers done' -> (24000, 'Flyovers done')."""
+def parse_distance_and_note(
+    text: str, usage: str, max_m: int = MAX_UPDATE_M, min_m: int = SMALLEST_M
+) -> tuple[int, str | None]:
+    """'24 km Flyovers done' -> (24000, 'Flyovers done'); '15 mi' -> (24140, None). Units: UNITS, any case."""
     text = text.strip()
     if not text:
         raise UserError(f"Please give a distance. Write it like: {usage}")
-    match = _DISTANCE_THEN_NOTE.fullmatch(text)
-    if not match:
+    number = _NUMBER.match(text)
+    if not number:
         raise UserError(f"I could not read “{_clip(text)}” as a distance. Write it like: {usage}")
-    number = Decimal(match["num"].replace(",", "."))
-    factor = 1 if (match["unit"] or "").lower() == "m" else 1000
-    metres = int((number * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if metres <= 0:
-        raise UserError(f"The distance must be more than 0. Write it like: {usage}")
-    if metres > max_m:
+    digits = number["num"]
+    if re.fullmatch(r"\d{1,3},\d{3}", digits):
         raise UserError(
-            f"{_clip(text)} is more than {max_m // 1000} km: please check the figure. Write it like: {usage}"
+            f"Is “{digits}” {digits.replace(',', '.')} or {digits.replace(',', '')}? "
+            f"Write it without a thousands comma. Write it like: {usage}"
         )
-    return metres, (match["note"] or "").strip() or None
+    rest = text[number.end() :]
+    factor, unit = KILOMETRE, "km"
+    token = _TOKEN.match(rest)
+    word = _unit_word(token[1]) if token else ""
+    if token and word in UNITS:
+        unit, factor = token[1], UNITS[word]
+        rest = rest[token.end() :]
+        second = _TOKEN.match(rest)
+        if second and (_unit_word(second[1]) in UNITS or _unit_word(second[1]) in OTHER_UNITS):
+            raise UserError(f"I could not read “{_clip(text)}” as one distance. Write it like: {usage}")
+    elif token and word in OTHER_UNITS:
+        raise UserError(f"I take distances in {UNITS_TEXT}, not in {_clip(token[1])}. Write it like: {usage}")
+    elif rest and not rest[0].isspace():
+        raise UserError(f"I could not read “{_clip(text)}” as a distance in {UNITS_TEXT}. Write it like: {usage}")
+    metres = int((Decimal(digits.replace(",", ".")) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if metres < max(min_m, 1):
+        raise UserError(
+            f"{digits} {unit} would be shown as 0 km: the smallest distance I take is 0.05 km (50 m)."
+            f" Write it like: {usage}"
+            if metres > 0 or (min_m > 1 and Decimal(digits.replace(",", ".")) > 0)
+            else f"The distance must be more than 0. Write it like: {usage}"
+        )
+    if metres > max_m:
+        converted = "" if factor == KILOMETRE else f" ({_km_text(metres)} km)"
+        raise UserError(
+            f"{digits} {unit}{converted} is more than "
+            f"{max_m // 1000} km: please check the figure. Write it like: {usage}"
+        )
+    return metres, rest.strip() or None
+
+
+def _km_text(metres: int) -> str:
+    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}".removesuffix(".0")
 
 
 PLEDGE_USAGE = "/pledge (5% of the run), /pledge 10%, /pledge 12.5% or /pledge 20 km"
@@ -90,7 +183,8 @@ def parse_pledge(text: str, usage: str = PLEDGE_USAGE) -> PledgeChoice:
         return PledgeChoice(percent=pledge_math.DEFAULT_PERCENT)
     if text.endswith("%"):
         return PledgeChoice(percent=parse_share(text, usage))
-    return PledgeChoice(metres=parse_distance(text, usage, max_m=MAX_RUN_M * pledge_math.MAX_PLEDGE_RUNS))
+    # min_m=1: resolve_pledge says a pledge's own smallest figure, 0.1 km
+    return PledgeChoice(metres=parse_distance(text, usage, max_m=MAX_RUN_M * pledge_math.MAX_PLEDGE_RUNS, min_m=1))
 
 
 def resolve_pledge(choice: PledgeChoice, distance_m: int, usage: str = PLEDGE_USAGE) -> int:
@@ -203,8 +297,20 @@ def parse_new_run(text: str) -> NewRun:
     start, end = parse_date(parts[4], NEWRUN_USAGE), parse_date(parts[5], NEWRUN_USAGE)
     if end < start:
         raise UserError(f"The end date {end} is before the start date {start}. Write it like: {NEWRUN_USAGE}")
+    check_run_length(start, end, NEWRUN_USAGE)
     zone = parse_timezone(parts[6], NEWRUN_USAGE) if len(parts) == 7 else None
     return NewRun(title, start_place, end_place, distance, start, end, zone)
+
+
+MAX_RUN_DAYS = 5 * 366  # a run around the world takes about two years; a later end date is a typo
+
+
+def check_run_length(start: date, end: date, usage: str) -> None:
+    if (end - start).days + 1 > MAX_RUN_DAYS:
+        raise UserError(
+            f"{end.isoformat()} is more than 5 years after the start ({start.isoformat()}): please check the date. "
+            f"Write it like: {usage}"
+        )
 
 
 def _limit(text: str, length: int, usage: str) -> str:

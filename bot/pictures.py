@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ INK = "#16181d"
 HINT = "#6b7280"
 GRID = "#e3e6eb"
 DPI = 100
+MAX_TICKS = 12  # date labels under the bars: a long run gets one every few days
+MAX_LABELLED_DAYS = 31  # a figure above each bar up to a month; more would overlap
 # matplotlib shares its font and text caches between figures: one picture at a time is safe, and on a
 # small server two CPU-bound drawings at once would only take turns anyway.
 _drawing = threading.Lock()
@@ -67,14 +70,13 @@ def _png(figure: Figure) -> bytes:
 def progress_chart(data: ChartData) -> bytes:
     """Cumulative km against the plan (top) and km per day (bottom), 1000 x 700 px."""
     days_total = (data.end - data.start).days + 1
-    days = list(range(1, days_total + 1))
     run_days = data.day_m[:days_total]
+    days = list(range(1, len(run_days) + 1))  # the days run so far (a long run's days to come are not listed)
     cumulative: list[float] = []
     total = 0
     for metres in run_days:
         total += metres
         cumulative.append(total / 1000)
-    plan = [data.distance_m * n / days_total / 1000 for n in days]
     day_n = min(max((data.today - data.start).days + 1, 0), days_total)
 
     with _drawing:
@@ -89,11 +91,12 @@ def progress_chart(data: ChartData) -> bytes:
         )
         figure.text(0.08, 0.895, subtitle, fontsize=13, color=HINT, parse_math=False)
 
-        top.plot([0, *days], [0, *plan], color=PLAN, linestyle="--", linewidth=2, label="plan")
+        top.plot([0, days_total], [0, data.distance_m / 1000], color=PLAN, linestyle="--", linewidth=2, label="plan")
         if cumulative:
             xs = [0, *days[: len(cumulative)]]
-            top.plot(xs, [0, *cumulative], color=ACCENT, linewidth=3, marker="o", markersize=5, label="covered")
-            near_the_end = xs[-1] > len(days) * 0.7  # the label goes left of the point, inside the picture
+            dots = "o" if days_total <= MAX_LABELLED_DAYS else None  # a dot a day, up to a month
+            top.plot(xs, [0, *cumulative], color=ACCENT, linewidth=3, marker=dots, markersize=5, label="covered")
+            near_the_end = xs[-1] > days_total * 0.7  # the label goes left of the point, inside the picture
             top.annotate(
                 f"{km(covered_m)} km",
                 (xs[-1], cumulative[-1]),
@@ -110,7 +113,7 @@ def progress_chart(data: ChartData) -> bytes:
 
         bottom.bar(days[: len(run_days)], [m / 1000 for m in run_days], color=BARS, width=0.6)
         for n, metres in zip(days, run_days, strict=False):
-            if metres:
+            if metres and days_total <= MAX_LABELLED_DAYS:
                 bottom.annotate(
                     km(metres),
                     (n, metres / 1000),
@@ -124,8 +127,8 @@ def progress_chart(data: ChartData) -> bytes:
         bottom.axhline(per_day_plan, color=PLAN, linestyle="--", linewidth=1.5)
         bottom.set_ylim(0, max([per_day_plan, *(m / 1000 for m in run_days)]) * 1.25)
         bottom.set_ylabel("km a day", color=HINT)
-        labels = [f"{(data.start + timedelta(days=n - 1)).day} {(data.start + timedelta(days=n - 1)):%b}" for n in days]
-        bottom.set_xticks(days, labels)
+        ticks = list(range(1, days_total + 1, math.ceil(days_total / MAX_TICKS)))
+        bottom.set_xticks(ticks, [_day_label(data.start, n) for n in ticks])
         bottom.set_xlim(0.4 if not cumulative else -0.2, days_total + 0.6)
         for axes in (top, bottom):
             axes.grid(axis="y", color=GRID)
@@ -134,6 +137,14 @@ def progress_chart(data: ChartData) -> bytes:
                 axes.spines[side].set_visible(False)
             axes.tick_params(colors=HINT)
         return _png(figure)
+
+
+def _day_label(start: date, n: int) -> str:
+    try:
+        day = start + timedelta(days=n - 1)
+    except OverflowError:  # a run whose end date is the calendar's last
+        return ""
+    return f"{day.day} {day:%b}"
 
 
 def completion_card(name: str, km_m: int, run_title: str) -> bytes:

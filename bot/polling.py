@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError, RetryAfter
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot import exactly_once, live_page, outbox
+from bot import exactly_once, live_page, outbox, startup
 from bot.app import close_application, setup_application
 from bot.concurrency import ChatOrder
 from bot.context import CLOCK, DB
@@ -43,6 +43,8 @@ async def run(app: Application, poll_timeout: int = POLL_TIMEOUT) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop.set)
     try:
+        if not await startup.connect(app, stop):  # getMe, retried while Telegram is unreachable
+            return
         async with app:  # initialize ... shutdown
             try:
                 await setup_application(app)  # post_init: opens the database, schedules the jobs
@@ -120,6 +122,10 @@ async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_T
             try:
                 fetch = app.bot.get_updates(offset=offset, timeout=poll_timeout, allowed_updates=ALL)
                 updates = await _unless_stopped(stop, fetch)
+            except InvalidToken:  # revoked while running: PTB's message quotes the token, never shown
+                raise startup.StartupError(
+                    "Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked in @BotFather?)", prefix="Stopped"
+                ) from None
             except (NetworkError, Conflict, RetryAfter) as exc:  # TimedOut is a NetworkError; Conflict: another poller
                 delay = min(max(delay * 2, FIRST_DELAY), MAX_DELAY)
                 log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)

@@ -163,12 +163,12 @@ def today(report: TodayReport) -> str:
 
 def photo_caption(name: str, metres: int, note: str | None) -> str:
     caption = f"{escape(name)}: {km(metres)} km"
-    room = MAX_CAPTION - len(caption) - 2
+    room = MAX_CAPTION - units(caption) - 2
     if note and room > 10:
         # escaping can lengthen the note, so clip the escaped text at an entity boundary
         escaped = escape(note)
-        if len(escaped) > room:
-            escaped = escaped[: room - 1]
+        if units(escaped) > room:
+            escaped = escaped[: cut_within(escaped, room - 1)]
             escaped = escaped[: escaped.rfind("&")] if escaped.rfind("&") > escaped.rfind(";") else escaped
             escaped += "…"
         caption += f"\n{escaped}"
@@ -225,13 +225,15 @@ def invite_link(bot_username: str, token: str, role: str, expires_at: datetime) 
 
 
 def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Cut a long reply into messages at line ends (our lines never hold a tag across them)."""
+    """Cut a long reply into messages at line ends (our lines never hold a tag across them). Lengths are
+    Telegram's: UTF-16 code units, so a message of emoji is cut where Telegram would refuse it."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > 0 else limit
+        while units(line) > limit:
+            hard = cut_within(line, limit)
+            cut = line.rfind(" ", 0, hard)
+            cut = cut if cut > 0 else hard
             if line.rfind("&", 0, cut) > line.rfind(";", 0, cut):
                 cut = line.rfind("&", 0, cut)
             if current:
@@ -240,13 +242,28 @@ def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
             parts.append(line[:cut])
             line = line[cut:].lstrip(" ")
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if units(candidate) > limit:
             parts.append(current)
             candidate = line
         current = candidate
     if current or not parts:
         parts.append(current)
     return parts
+
+
+def units(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_within(text: str, limit: int) -> int:
+    """The largest i with units(text[:i]) <= limit."""
+    total = 0
+    for i, char in enumerate(text):
+        total += 2 if ord(char) > 0xFFFF else 1
+        if total > limit:
+            return i
+    return len(text)
 
 
 def joined(result: Joined) -> str:
@@ -292,7 +309,11 @@ def _day_lines(entries: list, note_limit: int = 300) -> list[str]:
 
 def _fit(text: str) -> str:
     """One message: a summary longer than Telegram allows (a day of very many notes) loses its tail."""
-    return text if len(text) <= MAX_MESSAGE else text[: text.rfind("\n", 0, MAX_MESSAGE - 2)] + "\n…"
+    if units(text) <= MAX_MESSAGE:
+        return text
+    cut = cut_within(text, MAX_MESSAGE - 2)
+    line_end = text.rfind("\n", 0, cut)
+    return text[: line_end if line_end > 0 else cut] + "\n…"
 
 
 def daily_summary(summary: DaySummary, supporters: str | None = None) -> str:

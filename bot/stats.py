@@ -67,7 +67,10 @@ class Progress:
         average = self.average_m_per_day
         if not average or self.remaining_m == 0:
             return None
-        return self.start + timedelta(days=math.ceil(self.distance_m / average) - 1)
+        try:
+            return self.start + timedelta(days=math.ceil(self.distance_m / average) - 1)
+        except OverflowError:  # past the year 9999: no date to show
+            return None
 
 
 def days_between(start: date, end: date) -> int:

@@ -111,3 +111,16 @@ def day_top(conn: sqlite3.Connection, run_id: int, local_day: date) -> DayTop | 
         (run_id, local_day.isoformat(), run_id),
     )
     return DayTop(row[0], row[1]) if row else None
+
+
+def supporter_day_total(
+    conn: sqlite3.Connection, run_id: int, user_id: int, local_day: date, chat_id: int, message_id: int
+) -> int:
+    """The supporter's km logged for that local day, without the log of that message (the one being logged or
+    edited). Read down logs_by_run_day."""
+    (value,) = conn.execute(
+        "SELECT COALESCE(SUM(metres), 0) FROM logs WHERE run_id = ? AND local_day = ? AND user_id = ?"
+        " AND NOT (chat_id = ? AND message_id = ?)",
+        (run_id, local_day.isoformat(), user_id, chat_id, message_id),
+    ).fetchone()
+    return int(value)

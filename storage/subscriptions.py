@@ -95,16 +95,19 @@ def due(
     day: date,
     kind: str,
     run_id: int,
+    since: str = "00:00",
+    starts_by: date | None = None,
 ) -> list[int]:
-    """The chats subscribed in `timezone` whose time (HH:MM) is at or before `until` on local `day` and
-    that have no delivery of `kind` for (run, day), or only one that may be retried (ids only: a
-    pass may reach a hundred thousand chats)."""
+    """The chats subscribed in `timezone` whose time (HH:MM) is in [since, until], that started by their
+    local day `starts_by` (default `day`), and that have no delivery of `kind` for (run, day), or only one
+    that may be retried (ids only: a pass may reach a hundred thousand chats)."""
     rows = fetch_all(
         conn,
-        "SELECT s.chat_id FROM subscriptions s WHERE s.timezone IS ? AND s.local_time <= ? AND s.starts_on <= ?"
+        "SELECT s.chat_id FROM subscriptions s WHERE s.timezone IS ? AND s.local_time >= ? AND s.local_time <= ?"
+        " AND s.starts_on <= ?"
         " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.chat_id = s.chat_id AND d.kind = ?"
         " AND d.run_id = ? AND d.day = ? AND d.status <> 'retry') ORDER BY s.local_time, s.chat_id",
-        (timezone, until, day.isoformat(), kind, run_id, day.isoformat()),
+        (timezone, since, until, (starts_by or day).isoformat(), kind, run_id, day.isoformat()),
     )
     return [row[0] for row in rows]
 

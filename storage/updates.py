@@ -154,3 +154,15 @@ def photo_of(conn: sqlite3.Connection, run_id: int, update_id: int) -> str | Non
     """The Telegram file id of an update's photo, in this run only."""
     row = fetch_one(conn, "SELECT photo_file_id FROM updates WHERE id = ? AND run_id = ?", (update_id, run_id))
     return row[0] if row else None
+
+
+def runner_day_total(
+    conn: sqlite3.Connection, run_id: int, runner_id: int, local_day: date, chat_id: int, message_id: int
+) -> int:
+    """The runner's km on that local day, without the update of that message (the one being posted or edited)."""
+    (value,) = conn.execute(
+        "SELECT COALESCE(SUM(metres), 0) FROM updates WHERE run_id = ? AND local_day = ? AND runner_id = ?"
+        " AND NOT (chat_id = ? AND message_id = ?)",
+        (run_id, local_day.isoformat(), runner_id, chat_id, message_id),
+    ).fetchone()
+    return int(value)

@@ -30,7 +30,7 @@ def test_distances_people_write(text, metres):
     ("text", "reason"),
     [
         ("0", "more than 0"),
-        ("0.0001", "more than 0"),
+        ("0.0001", "shown as 0 km: the smallest distance I take is 0.05 km"),
         ("-5", "could not read"),
         ("abc", "could not read"),
         ("nan", "could not read"),

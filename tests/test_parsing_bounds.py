@@ -43,12 +43,6 @@ def refusal(call, *args) -> str:
 @pytest.mark.parametrize(
     ("text", "metres"),
     [
-        ("1m", 1),
-        ("1 M", 1),
-        ("0.5m", 1),  # half a metre rounds up
-        ("1.5m", 2),
-        ("2.49m", 2),
-        ("0.0005", 1),
         ("24.0005 km", 24_001),
         ("24.000499", 24_000),
         ("1k", 1_000),
@@ -59,15 +53,29 @@ def test_a_metre_and_half_metre_rounding(text, metres):
     assert parse_distance(text, USAGE) == metres
 
 
-@pytest.mark.parametrize("text", ["0.4m", "0.0004", "0m"])
-def test_less_than_half_a_metre_is_no_distance(text):
+@pytest.mark.parametrize("text", ["0m", "0"])
+def test_nothing_is_no_distance(text):
     assert refusal(parse_distance, text, USAGE) == "The distance must be more than 0. Write it like: /update 24.5"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"), [("1m", "1 m"), ("0.4m", "0.4 m"), ("49 m", "49 m"), ("0.0004", "0.0004 km")]
+)
+def test_a_figure_that_would_be_shown_as_0_km_is_refused_with_the_smallest_taken(text, shown):
+    assert refusal(parse_distance, text, USAGE) == (
+        f"{shown} would be shown as 0 km: the smallest distance I take is 0.05 km (50 m). Write it like: /update 24.5"
+    )
+
+
+@pytest.mark.parametrize(("text", "metres"), [("50m", 50), ("50.5 m", 51), ("0.05", 50), ("0.0505", 51)])
+def test_the_smallest_figure_taken_and_half_metre_rounding(text, metres):
+    assert parse_distance(text, USAGE) == metres
 
 
 def test_one_metre_over_the_limit_is_refused_with_the_limit_in_km():
     assert parse_distance("300000m", USAGE) == 300_000
     assert refusal(parse_distance, "300001m", USAGE) == (
-        "300001m is more than 300 km: please check the figure. Write it like: /update 24.5"
+        "300001 m (300 km) is more than 300 km: please check the figure. Write it like: /update 24.5"
     )
     assert parse_distance("5001", USAGE, max_m=5_001_000) == 5_001_000
 

@@ -182,7 +182,10 @@ async def test_tapping_again_changes_the_pledge(unity):
 
 async def test_a_forged_tap_is_ignored(unity):
     before = await stored(unity)
-    assert await unity.send(unity.updates.callback(ASHA, "pledge 99%")) == []
+    calls = await unity.send(unity.updates.callback(ASHA, "pledge 99%"))
+    assert [(c.method, c.params.get("text")) for c in calls] == [
+        ("answerCallbackQuery", "This button no longer works.")
+    ]
     assert await stored(unity) == before
 
 

@@ -174,8 +174,10 @@ async def test_a_daily_summary_longer_than_telegrams_limit_is_one_message_that_l
     assert "/progress for the latest figures" not in summary.text
 
 
-def test_a_summary_whose_only_line_end_is_its_first_character():
-    assert render._fit("\n" + "a" * LIMIT) == "\n…"
+def test_a_summary_whose_only_line_end_is_its_first_character_is_cut_at_the_limit_not_emptied():
+    fitted = render._fit("\n" + "a" * LIMIT)
+    assert fitted == "\n" + "a" * (LIMIT - 3) + "\n…"
+    assert len(fitted) == LIMIT
 
 
 # --- photo captions: Telegram's 1,024 characters ---

@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot import exactly_once
-from bot.handlers import chats, files, general, organiser, pledges, route, runner, supporter
+from bot.handlers import chats, files, general, guards, organiser, pledges, route, runner, supporter
 
 FIRST, LAST = -1, 99
 NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
@@ -29,6 +29,7 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
     organisers = filters.User(user_id=admin_ids)
     app.add_handlers(
         [
+            MessageHandler(guards.NOT_THEIR_OWN, guards.ignore),  # first: no command handler sees them
             CommandHandler("start", general.start, filters=NEW),
             CommandHandler("help", general.help_, filters=NEW),
             CommandHandler("progress", supporter.progress, filters=NEW),
@@ -68,6 +69,7 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             CommandHandler("unfollow", chats.unfollow, filters=NEW),
             MessageHandler(filters.StatusUpdate.MIGRATE, chats.migrated),
             ChatMemberHandler(chats.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+            CallbackQueryHandler(guards.stale_button),  # last: every other tap is answered too
         ]
     )
     app.add_handler(TypeHandler(Update, exactly_once.mark_handled), group=LAST)

@@ -1,10 +1,13 @@
 """Supporters' pledges and their own km: /pledge (and its quick choices), /log, /mypledge, /supporters,
 /hideme, /showme, and the pace reminders' /quiet and /nudge. /undo of a log is in runner.undo."""
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 
 from bot import pictures, render
 from bot.context import BotContext
+from bot.handlers import guards
 from bot.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
 from bot.parsing import parse_log, parse_pledge
 from bot.services import nudges, pledges
@@ -32,6 +35,9 @@ async def choose(update: Update, context: BotContext) -> None:
     """A tap on 5% / 10% / 25%: what /pledge with that share does, replied in the chat."""
     query = update.callback_query
     if query is None:
+        return
+    if not re.fullmatch(CHOICE_PATTERN, query.data or ""):  # PTB hands a tap with empty data to every pattern
+        await guards.stale_button(update, context)
         return
     await query.answer()
     choice = parse_pledge((query.data or "").removeprefix(CHOICE_DATA.format("")))

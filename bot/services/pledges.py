@@ -7,13 +7,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot import pledge_math
+from bot import plausibility, pledge_math
 from bot.errors import UserError
 from bot.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.pledge_math import Status
 from bot.services import tracking
 from bot.services.runs import require_current, require_open
-from storage import logs, pledges, runners, supporters
+from storage import logs, pledges, runners, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.logs import Log
 from storage.pledges import BoardEntry, Pledge, Totals
@@ -107,6 +107,7 @@ async def log(db: Database, message: LogMessage, at: datetime) -> Logged:
 def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
     run = require_open(conn)
     day = _log_day(run, at, m.entry.yesterday)
+    _check_day(conn, run, day, m)
     _join(conn, run, m.user_id, m.first_name, at)
     stored = logs.add(
         conn,
@@ -124,6 +125,12 @@ def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
     return _logged(conn, run, m.first_name, stored, at)
 
 
+def _check_day(conn: sqlite3.Connection, run: Run, day: date, m: LogMessage) -> None:
+    """The supporter's day stays within what a person can cover (bot.plausibility), this message counted once."""
+    before = logs.supporter_day_total(conn, run.id, m.user_id, day, m.chat_id, m.message_id)
+    plausibility.check_supporter_day(before, m.entry.metres, day)
+
+
 async def record_log_edit(db: Database, message: LogMessage, at: datetime, sent_at: datetime) -> Logged:
     """An edited /log corrects the log it made (figure, note, day), or logs it if the first version was refused."""
     return await db.transaction(lambda conn: _edit_log(conn, message, at, sent_at), changes=[SUPPORTERS])
@@ -132,11 +139,14 @@ async def record_log_edit(db: Database, message: LogMessage, at: datetime, sent_
 def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: datetime) -> Logged:
     earlier = logs.by_message(conn, m.chat_id, m.message_id)
     if earlier is None:
+        if updates.by_message(conn, m.chat_id, m.message_id) is not None:
+            raise UserError("That message is an /update: it stays one. Send /log in a new message.")
         return _log(conn, m, sent_at)
     run = require_open(conn)
     if earlier.run_id != run.id:
         raise UserError("That log belongs to an earlier run: it cannot be changed now.")
     day = _log_day(run, sent_at, m.entry.yesterday)
+    _check_day(conn, run, day, m)
     corrected = logs.correct(conn, earlier.id, day, m.entry.metres, m.entry.note, at)
     return _logged(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
 

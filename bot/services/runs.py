@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.errors import UserError
-from bot.parsing import NewRun
+from bot.parsing import NewRun, check_run_length
 from storage import invites, runners, runs
 from storage.db import ROUTE, Database
 from storage.invites import Invite
@@ -81,6 +81,7 @@ async def set_end_date(db: Database, end_date: date) -> Change:
         before = require_open(conn)
         if end_date < before.start_date:
             raise UserError(f"The end date cannot be before the start, {before.start_date.isoformat()}.")
+        check_run_length(before.start_date, end_date, "/setend 2021-08-24")
         runs.set_end_date(conn, before.id, end_date)
         return _changed(conn, before)
 

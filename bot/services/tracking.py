@@ -10,12 +10,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import stats
+from bot import plausibility, stats
 from bot.errors import UserError
 from bot.services import checkpoints as checkpoint_news
 from bot.services import live, news
 from bot.services.runs import current, require_current, require_open
-from storage import positions, runners, updates
+from storage import logs, positions, runners, updates
 from storage.db import ROUTE, Database
 from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
@@ -76,11 +76,13 @@ async def post_update(db: Database, message: Message, at: datetime) -> Posted:
 def _post(conn: sqlite3.Connection, m: Message, at: datetime) -> Posted:
     run = require_open(conn)
     runner = _require_runner(conn, run, m.user_id)
+    day = _day_of_run(run, at)
+    _check_day(conn, run, runner, day, m)
     stored = updates.add(
         conn,
         run_id=run.id,
         runner_id=runner.id,
-        local_day=_day_of_run(run, at),
+        local_day=day,
         metres=m.metres,
         note=m.note,
         photo_file_id=m.photo_file_id,
@@ -106,15 +108,26 @@ async def record_edit(db: Database, message: Message, at: datetime, sent_at: dat
 def _edit(conn: sqlite3.Connection, m: Message, at: datetime, sent_at: datetime) -> Posted:
     earlier = updates.by_message(conn, m.chat_id, m.message_id)
     if earlier is None:
+        if logs.by_message(conn, m.chat_id, m.message_id) is not None:
+            raise UserError("That message is a /log: it stays one. Send /update in a new message.")
         return _post(conn, m, sent_at)
     run = require_open(conn)
     if earlier.run_id != run.id:
         raise UserError("That update belongs to an earlier run: it cannot be changed now.")
     runner = _require_runner(conn, run, m.user_id)
+    if runner.id != earlier.runner_id:
+        raise UserError("That update is not yours to change.")
+    _check_day(conn, run, runner, earlier.local_day, m)
     corrected = updates.correct(conn, earlier.id, m.metres, m.note, at)
     posted = Posted(run, runner, corrected, _runner_total(conn, run.id, runner.id), earlier.metres)
     news.route_changed(conn, posted, news.route_m(conn, run.id), at)
     return posted
+
+
+def _check_day(conn: sqlite3.Connection, run: Run, runner: Runner, day: date, m: Message) -> None:
+    """The runner's day stays within what a person can run (bot.plausibility), this message counted once."""
+    before = updates.runner_day_total(conn, run.id, runner.id, day, m.chat_id, m.message_id)
+    plausibility.check_runner_day(before, m.metres, day)
 
 
 @dataclass(frozen=True)
