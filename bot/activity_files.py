@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from garmin_fit_sdk import Decoder, Stream
 
 from bot.bounded_read import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, run_bounded
+from bot.coordinates import first_off_the_map, off_the_map_text
 from bot.route import LatLon, simplify, track_length_m
 from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, track_samples
 
@@ -207,6 +208,9 @@ def read_activity(data: bytes, filename: str) -> Activity:
     """Read a GPX or FIT activity; ActivityFileError (with the reply for the runner) when it cannot be used."""
     source = precheck(data, filename)
     points, times = _gpx_samples(data) if source == "gpx" else _fit_samples(data)
+    off_map = first_off_the_map(points)
+    if off_map is not None:
+        raise ActivityFileError(off_the_map_text(off_map, "activity file", SEND_INSTEAD))
     if len(points) < 2:
         raise ActivityFileError(
             f"This activity has no GPS track (an indoor or treadmill run?). Post the km with /update instead,"

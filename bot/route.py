@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.bounded_read import DEFAULT_TIMEOUT_S, run_bounded
+from bot.coordinates import first_off_the_map, off_the_map_text
 from bot.safe_gpx import FileRefusedError, check_size, load_gpx
 
 LatLon = tuple[float, float]
@@ -264,6 +265,9 @@ def read_route(data: bytes) -> PlannedRoute:
     ]
     if len(points) < 2:
         points = [(p.latitude, p.longitude) for rte in gpx.routes for p in rte.points]
+    off_map = first_off_the_map([*points, *((w.latitude, w.longitude) for w in gpx.waypoints)])
+    if off_map is not None:
+        raise RouteFileError(off_the_map_text(off_map, "route file", ROUTE_SEND_INSTEAD))
     if len(points) < 2:
         raise RouteFileError(
             "This GPX file has no route or track in it, only "
