@@ -31,6 +31,9 @@ FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 _SEMICIRCLE_DEG = 180.0 / 2**31
 _FIT_INVALID_SINT32 = 0x7FFFFFFF
 _RECORD = 20  # the FIT profile's message number of a record (a track point)
+EARLIEST = FIT_EPOCH
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""Times outside [EARLIEST, LATEST) are no watch's: refused (and kept away from date arithmetic near year 9999)."""
 
 Source = Literal["gpx", "fit"]
 
@@ -124,10 +127,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _timestamp(stamp: str) -> datetime:
+    """A GPX time (xsd:dateTime); ValueError for anything else, a bare date ("2021-08-15") included."""
+    if "T" not in stamp.upper() and " " not in stamp:
+        raise ValueError(f"no time of day in {stamp!r}")
+    return datetime.fromisoformat(stamp)
+
+
 def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
     points, stamps, has_route = track_samples(data, ActivityFileError, send_instead=SEND_INSTEAD)
     try:
-        times = [datetime.fromisoformat(stamp) for stamp in stamps]
+        times = [_timestamp(stamp) for stamp in stamps]
     except ValueError:
         raise ActivityFileError(f"This GPX file has a time the bot cannot read. Send {SEND_INSTEAD}.") from None
     if not points and has_route:
@@ -225,6 +235,12 @@ def read_activity(data: bytes, filename: str) -> Activity:
     if not math.isfinite(distance) or round(distance) <= 0:
         raise ActivityFileError(f"This activity has no distance: every point is in one place. Send {SEND_INSTEAD}.")
     started, ended = min(times), max(times)
+    if started < EARLIEST or ended >= LATEST:
+        wrong = started if started < EARLIEST else ended
+        raise ActivityFileError(
+            f"This file's times reach {wrong:%d %b %Y}, a date no watch records, so the bot cannot tell the day of"
+            f" the run. Set the watch's clock and send {SEND_INSTEAD}."
+        )
     return Activity(
         distance_m=round(distance),
         started_at=started,

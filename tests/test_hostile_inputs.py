@@ -72,3 +72,54 @@ async def test_a_route_waypoint_off_the_map_is_refused_too(unity) -> None:
     reply = await unity.send_file(ORGANISER, "route.gpx", data, caption="/route")
     assert "latitude 91, longitude 72.8, which is not a place on Earth" in reply
     assert await unity.query(checkpoints.of_run, 1) == []
+
+
+# --- Times ------------------------------------------------------------------------------------------------
+
+
+async def test_an_activity_in_the_year_9999_is_refused_not_a_crash(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    data = activity([(19.0, 72.8, "9999-12-31T23:00:00Z"), (19.05, 72.8, "9999-12-31T23:59:59Z")])
+    reply = await unity.send_file(MILIND, "run.gpx", data)
+    assert reply == (
+        "This file&#x27;s times reach 31 Dec 9999, a date no watch records, so the bot cannot tell the day of the run."
+        " Set the watch&#x27;s clock and send the .gpx or .fit file your watch or app exports for one activity."
+    )
+
+
+async def test_an_activity_that_starts_after_it_was_sent_is_not_counted_for_a_later_day(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)  # 15 Aug, 14:30 in Mumbai; the file says day 5
+    data = activity([(19.0, 72.8, "2021-08-19T01:00:00Z"), (19.05, 72.8, "2021-08-19T02:00:00Z")])
+    reply = await unity.send_file(MILIND, "run.gpx", data)
+    assert reply == (
+        "This activity starts on 19 Aug 2021 at 06:30 (Asia/Kolkata), after you sent it, so it was not counted."
+        " Is the watch&#x27;s clock right? Send the file again once it is, or post the km with /update (runners)"
+        " or /log."
+    )
+    assert await unity.query(updates.of_day, 1, datetime(2021, 8, 19).date()) == []
+
+
+async def test_a_watch_a_few_minutes_ahead_still_counts_and_its_position_is_not_in_the_future(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)  # 09:00 UTC; the watch ends its run at 09:05
+    data = activity([(19.0, 72.8, "2021-08-15T08:05:00Z"), (19.05, 72.8, "2021-08-15T09:05:00Z")])
+    reply = await unity.send_file(MILIND, "run.gpx", data)
+    assert "Posted <b>5.6 km</b> for day 1" in reply
+    shown = await unity.query(positions.latest_until, 1, unity.clock())
+    assert shown is not None and shown.at == unity.clock()
+
+
+async def test_a_gpx_time_without_a_time_of_day_is_refused(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    for n, stamp in enumerate(("2021-08-15", "2021-W33-7")):
+        data = activity([(19.0, 72.8, stamp), (19.05, 72.8, "2021-08-15T02:00:00Z")])
+        reply = await unity.send_file(ASHA, f"walk{n}.gpx", data)
+        assert reply.startswith("This GPX file has a time the bot cannot read."), reply
+    assert await unity.query(logs.last_of, 1, ASHA.id) is None
+
+
+async def test_gpx_times_with_an_offset_or_none_are_read_as_the_same_moment(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    naive = activity([(19.0, 72.8, "2021-08-15T01:00:00"), (19.05, 72.8, "2021-08-15T02:00:00")])
+    offset = activity([(19.0, 72.8, "2021-08-15T06:30:00+05:30"), (19.05, 72.8, "2021-08-15T07:30:00.5+05:30")])
+    assert "(1 h, started 06:30)" in await unity.send_file(ASHA, "a.gpx", naive)
+    assert "(1 h, started 06:30)" in await unity.send_file(ASHA, "b.gpx", offset)

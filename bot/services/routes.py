@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot import stats
 from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
@@ -209,7 +209,18 @@ def _not_counted(conn: sqlite3.Connection, file_unique_id: str) -> None:
         raise UserError("This activity file was counted already: the same file counts once. /undo removes it.")
 
 
-def _activity_day(run: Run, activity: Activity) -> date:
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""A watch's clock may run a little ahead of Telegram's: an activity may start this long after its message."""
+
+
+def _activity_day(run: Run, activity: Activity, now: datetime) -> date:
+    if activity.started_at > now + FUTURE_TOLERANCE:
+        started = activity.started_at.astimezone(run.tz)
+        raise UserError(
+            f"This activity starts on {started:%d %b %Y at %H:%M} ({run.timezone}), after you sent it, so it was not"
+            " counted. Is the watch's clock right? Send the file again once it is, or post the km with /update"
+            " (runners) or /log."
+        )
     day = activity.day(run.timezone)
     if not run.start_date <= day <= run.end_date:
         raise UserError(
@@ -230,7 +241,7 @@ def _record(
             f"This activity says {km(activity.distance_m)} km in {_minutes(activity)}: {reason}. It was not counted;"
             " post the km with /update (runners) or /log if they are right."
         )
-    day = _activity_day(run, activity)
+    day = _activity_day(run, activity, now)
     runner = runners.get(conn, run.id, m.user_id)
     if runner is None:
         logged = _log(conn, run, m, activity, day, now)
@@ -249,7 +260,7 @@ def _record(
     end = activity.track[-1]
     positions.save(
         conn, run_id=run.id, runner_id=runner.id, latitude=end[0], longitude=end[1], chat_id=m.chat_id,
-        message_id=m.message_id, at=activity.started_at + activity.duration,
+        message_id=m.message_id, at=min(activity.started_at + activity.duration, now),
     )  # fmt: skip
     return ActivityPosted(posted, activity, day_number(day, run.start_date), _place_of(conn, run, end))
 
