@@ -7,6 +7,8 @@ from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.checkpoint_names import MAX_CHECKPOINTS, visible
+from bot.checkpoint_parsing import MAX_NAME
 from bot.render import km
 from bot.route_progress import day_number, duration_text, eta
 
@@ -14,6 +16,10 @@ if TYPE_CHECKING:
     from bot.services.checkpoints import Where
     from bot.services.routes import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved
     from storage.runs import Run
+
+
+ROUTE_REPLY_NAMES = 20
+"""The reply to a route names at most this many checkpoints (and far waypoints); /checkpoints lists all."""
 
 
 def _day_and_date(day: date, start: date) -> str:
@@ -42,13 +48,26 @@ def route_saved(result: RouteSaved) -> str:
             f" /setdistance {km(length)} to use it."
         )
     lines = [head]
-    if planned.checkpoints:
-        listed = ", ".join(f"{escape(c.name)} (km {km(c.along_m)})" for c in planned.checkpoints)
-        lines.append(f"{result.kept} checkpoints from its waypoints: {listed}.")
+    if result.saved:
+        shown = result.saved[:ROUTE_REPLY_NAMES]
+        listed = ", ".join(f"{escape(c.name)} (km {km(c.at_m)})" for c in shown)
+        more = f" and {len(result.saved) - len(shown)} more" if len(result.saved) > len(shown) else ""
+        count = f"{result.kept} checkpoint{'s' if result.kept != 1 else ''}"
+        lines.append(f"{count} from its waypoints: {listed}{more}.")
+        if result.left_out:
+            lines.append(
+                f"{result.left_out} more named waypoint{'s' if result.left_out != 1 else ''} left out: a name again"
+                f" (in any case), a name of invisible characters, or past the {MAX_CHECKPOINTS} checkpoints"
+                " a run keeps."
+            )
+    elif planned.checkpoints:
+        lines.append("Its waypoints' names show as nothing: add checkpoints with /checkpoint Name | km.")
     else:
         lines.append("No named waypoints in the file: add checkpoints with /checkpoint Name | km.")
     if planned.far_waypoints:
-        lines.append(f"Not on the route, so left out: {escape(', '.join(planned.far_waypoints))}.")
+        far = [visible(name)[:MAX_NAME] for name in planned.far_waypoints[:ROUTE_REPLY_NAMES]]
+        rest = len(planned.far_waypoints) - len(far)
+        lines.append(f"Not on the route, so left out: {escape(', '.join(far))}{f' and {rest} more' if rest else ''}.")
     lines.append("/checkpoints lists them.")
     return "\n".join(lines)
 

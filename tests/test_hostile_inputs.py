@@ -123,3 +123,61 @@ async def test_gpx_times_with_an_offset_or_none_are_read_as_the_same_moment(unit
     offset = activity([(19.0, 72.8, "2021-08-15T06:30:00+05:30"), (19.05, 72.8, "2021-08-15T07:30:00.5+05:30")])
     assert "(1 h, started 06:30)" in await unity.send_file(ASHA, "a.gpx", naive)
     assert "(1 h, started 06:30)" in await unity.send_file(ASHA, "b.gpx", offset)
+
+
+# --- Checkpoint names and numbers ---------------------------------------------------------------------
+
+
+async def test_a_checkpoint_named_again_in_another_case_moves_the_first_one(unity) -> None:
+    await unity.say(ORGANISER, "/checkpoint surat | 260")
+    reply = await unity.say(ORGANISER, "/checkpoint Surat | 270")
+    assert reply == "📍 Checkpoint Surat at km 270. /checkpoints lists them."
+    assert [(c.name, c.at_m) for c in await unity.query(checkpoints.of_run, 1)] == [("Surat", 270_000)]
+
+
+async def test_invisible_and_direction_characters_are_dropped_from_a_checkpoints_name(unity) -> None:
+    assert await unity.say(ORGANISER, "/checkpoint \u200b\u2060 | 8") == (
+        "Please give the checkpoint a name. Write it like: /checkpoint Surat | 270 (a name and its km along the"
+        " route), or /checkpoint remove Surat"
+    )
+    assert await unity.say(ORGANISER, "/checkpoint \u202eVapi\u202c | 170") == (
+        "📍 Checkpoint Vapi at km 170. /checkpoints lists them."
+    )
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # an emoji sequence keeps its joiners
+    assert family in await unity.say(ORGANISER, f"/checkpoint {family} Home | 300")
+    assert [c.name for c in await unity.query(checkpoints.of_run, 1)] == ["Vapi", f"{family} Home"]
+
+
+async def test_a_run_keeps_at_most_100_checkpoints(unity) -> None:
+    for n in range(100):
+        await unity.say(ORGANISER, f"/checkpoint Stop {n} | {n + 1}")
+    assert await unity.say(ORGANISER, "/checkpoint One more | 300") == (
+        "A run has at most 100 checkpoints, and this one has them all. Remove one first: /checkpoint remove Name."
+    )
+    assert (
+        await unity.say(ORGANISER, "/checkpoint stop 7 | 150")
+        == "📍 Checkpoint stop 7 at km 150. /checkpoints lists them."
+    )
+    assert len(await unity.query(checkpoints.of_run, 1)) == 100
+
+
+async def test_a_route_with_a_thousand_waypoints_keeps_100_and_answers_in_one_short_message(unity) -> None:
+    marks = [(f"W{i}", 19.0 + i / 10_000, 72.8) for i in range(1_000)]
+    reply = await unity.send_file(ORGANISER, "route.gpx", route([(19.0, 72.8), (19.1, 72.8)], marks), caption="/route")
+    assert len(reply) < 1_000
+    assert "100 checkpoints from its waypoints: W0 (km 0), W1 (km 0), " in reply
+    assert "W19 (km 0.2) and 80 more.\n" in reply
+    assert (
+        "900 more named waypoints left out: a name again (in any case), a name of invisible characters, or past the"
+        " 100 checkpoints a run keeps." in reply
+    )
+    assert len(await unity.query(checkpoints.of_run, 1)) == 100
+
+
+async def test_a_routes_waypoint_names_are_reported_as_stored_cut_and_once_in_any_case(unity) -> None:
+    marks = [("x" * 5_000, 19.01, 72.8), ("Vasai", 19.02, 72.8), ("VASAI", 19.03, 72.8), ("\u200b", 19.04, 72.8)]
+    reply = await unity.send_file(ORGANISER, "route.gpx", route([(19.0, 72.8), (19.1, 72.8)], marks), caption="/route")
+    assert f"2 checkpoints from its waypoints: {'x' * 64} (km 1.1), Vasai (km 2.2).\n" in reply
+    assert "2 more named waypoints left out" in reply
+    assert "x" * 65 not in reply
+    assert [c.name for c in await unity.query(checkpoints.of_run, 1)] == ["x" * 64, "Vasai"]

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from bot import stats
 from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
+from bot.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
 from bot.errors import UserError
 from bot.parsing import LogEntry
 from bot.render import km
@@ -40,7 +41,22 @@ class RouteSaved:
     run: Run
     planned: PlannedRoute
     kept: int
-    """How many of the file's checkpoints were kept (names past MAX_CHECKPOINT_NAME are cut)."""
+    """How many of the file's checkpoints were kept."""
+    saved: tuple[StoredCheckpoint, ...] = ()
+    """The checkpoints as stored, in route order (names cleaned and cut at MAX_CHECKPOINT_NAME)."""
+    left_out: int = 0
+    """Named waypoints on the route not kept: a name that shows as nothing, the same name again (in any case),
+    or past MAX_CHECKPOINTS."""
+
+
+def _route_checkpoints(planned: PlannedRoute) -> list[tuple[str, int]]:
+    """The waypoints' names made visible and cut, the first of each name (any case), at most MAX_CHECKPOINTS."""
+    named: list[tuple[str, int]] = []
+    for c in planned.checkpoints:
+        name = visible(visible(c.name)[:MAX_CHECKPOINT_NAME])
+        if name and not any(same_name(name, other) for other, _ in named):
+            named.append((name, c.along_m))
+    return named[:MAX_CHECKPOINTS]
 
 
 async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now: datetime) -> RouteSaved:
@@ -52,10 +68,10 @@ async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now
             conn, run_id=run.id, name=planned.name, points=planned.route.points, length_m=planned.route.length_m,
             created_by=organiser_id, now=now,
         )  # fmt: skip
-        named = [(c.name[:MAX_CHECKPOINT_NAME], c.along_m) for c in planned.checkpoints]
-        checkpoints.replace_all(conn, run.id, named)
+        checkpoints.replace_all(conn, run.id, _route_checkpoints(planned))
         checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
-        return RouteSaved(run, planned, len(checkpoints.of_run(conn, run.id)))
+        saved = tuple(checkpoints.of_run(conn, run.id))
+        return RouteSaved(run, planned, len(saved), saved, left_out=len(planned.checkpoints) - len(saved))
 
     return await db.transaction(work, changes=[ROUTE])
 
@@ -94,6 +110,15 @@ async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> C
         if at_m > limit:
             what = "route" if length is not None else "run"
             raise UserError(f"The {what} is {km(limit)} km long: a checkpoint at km {km(at_m)} is past its end.")
+        known = checkpoints.of_run(conn, run.id)
+        same = next((c for c in known if same_name(c.name, name)), None)
+        if same is None and len(known) >= MAX_CHECKPOINTS:
+            raise UserError(
+                f"A run has at most {MAX_CHECKPOINTS} checkpoints, and this one has them all."
+                " Remove one first: /checkpoint remove Name."
+            )
+        if same is not None and same.name != name:
+            checkpoints.rename(conn, same.id, name)  # "surat" moves (and respells) Surat, not a second one
         checkpoints.add(conn, run.id, name, at_m)
         checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
         stored = next(c for c in checkpoints.of_run(conn, run.id) if c.name == name)
