@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.context import CLOCK, DB, SETTINGS
 from bot.health import health_status
 from bot.services import live
+from bot.web.listen_error import CannotListen, listen_problem
 from bot.web.server import WebServer, create_web_app, serve
 from storage import outbox
 from storage.db import Database
@@ -88,7 +89,10 @@ async def start(app: Application, port: int | None = None) -> WebServer | None:
     port = port if port is not None else settings.web_port
     if port is None:
         return None
-    server = await serve(web_app(app), settings.web_host, port)
+    try:
+        server = await serve(web_app(app), settings.web_host, port)
+    except OSError as exc:  # the port taken, an address not this machine's: one line for the operator
+        raise CannotListen(listen_problem(settings.web_host, port, exc)) from exc
     app.bot_data[WEB] = server
     log.info("The live page is served at http://%s:%d/", settings.web_host, server.port)
     if settings.public_url:
