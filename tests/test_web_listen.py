@@ -8,6 +8,7 @@ import pytest
 
 from bot import __main__ as cli
 from bot.app import build_application
+from bot.config import ConfigError, parse_settings
 from bot.simulator import FakeBotAPI
 
 TOKEN = "123456:" + "A" * 35
@@ -58,3 +59,18 @@ def test_the_database_lock_is_free_again_after_such_a_start(offline_bot, capsys,
     assert cli.main(["run"]) == 2
     assert cli.main(["run"]) == 2  # not "already running": the first start let go of its lock
     assert "already running" not in capsys.readouterr().err.lower()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://run.example.org", "PUBLIC_URL must be the page's https:// address (Telegram opens only https)"),
+        ("https://run.example.org/?from=bot", "PUBLIC_URL must be the page's address without a query (?...) or a"),
+        ("https://run.example.org/live#map", "PUBLIC_URL must be the page's address without a query (?...) or a"),
+    ],
+)
+def test_a_public_url_over_http_or_with_a_query_is_named_for_what_it_is(url, message) -> None:
+    with pytest.raises(ConfigError) as refused:
+        parse_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "PUBLIC_URL": url})
+    assert str(refused.value).startswith(message)
+    assert str(refused.value).endswith(repr(url))
