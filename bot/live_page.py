@@ -48,18 +48,20 @@ class BotPageSource:
         return await live.page(self.db, self.app.bot_data[CLOCK](), viewer_user_id)
 
     async def photo(self, photo_id: str) -> bytes | None:
-        if photo_id in self._photos:
-            self._photos.move_to_end(photo_id)
-            return self._photos[photo_id]
+        """The photo's bytes while its update stands: the database is asked every time (an update undone takes
+        its photo off the page at once); the bytes are kept by Telegram file id, so each is downloaded once."""
         file_id = await live.photo_file_id(self.db, photo_id)
         if file_id is None:
             return None
+        if file_id in self._photos:
+            self._photos.move_to_end(file_id)
+            return self._photos[file_id]
         try:
             data = bytes(await (await self.app.bot.get_file(file_id)).download_as_bytearray())
         except TelegramError as exc:
             log.warning("Could not fetch photo %s from Telegram: %s", photo_id, exc)
             return None
-        self._photos[photo_id] = data
+        self._photos[file_id] = data
         if len(self._photos) > PHOTOS_KEPT:
             self._photos.popitem(last=False)
         return data

@@ -244,10 +244,13 @@ def _viewer(conn: sqlite3.Connection, run: Run, user_id: int) -> dict[str, Any]:
     }
 
 
+MAX_ID_DIGITS = 18
+
+
 async def photo_file_id(db: Database, photo_id: str) -> str | None:
     """The file id of a photo the page lists (an update of the current run), else None."""
-    if not photo_id.isdigit():
-        return None
+    if not photo_id.isascii() or not photo_id.isdigit() or len(photo_id) > MAX_ID_DIGITS:
+        return None  # not an update's id (SQLite's integers have at most 19 digits)
 
     def work(conn: sqlite3.Connection) -> str | None:
         run = runs.current(conn)

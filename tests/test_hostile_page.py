@@ -1,0 +1,71 @@
+"""Hostile requests to the live page, over the real application (httpx ASGITransport), and what the JSON
+shows of a hidden supporter and a coarse, hidden or delayed position."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.simulator import DOWNLOAD
+from tests.conftest import MILIND, ORGANISER
+from tests.test_live_page import PNG, day_one, http, init_data  # noqa: F401 (http is a fixture)
+
+
+async def test_an_undone_updates_photo_leaves_the_page_at_once(unity, http) -> None:  # noqa: F811
+    await day_one(unity)
+    unity.api.files["photo-day1"] = PNG + b"day one"
+    photo = (await http.get("/api/run.json")).json()["updates"][1]["photo"]
+    assert (await http.get(f"/photos/{photo}")).content == PNG + b"day one"  # now kept in memory
+    await unity.say(MILIND, "/undo")  # the wrong photo: the runner takes it back
+    answer = await http.get(f"/photos/{photo}")
+    assert (answer.status_code, answer.text) == (404, "Not Found")
+
+
+async def test_a_photo_is_downloaded_from_telegram_once_for_many_viewers(unity, http) -> None:  # noqa: F811
+    await day_one(unity)
+    unity.api.files["photo-day1"] = PNG
+    photo = (await http.get("/api/run.json")).json()["updates"][1]["photo"]
+    before = len([c for c in unity.api.calls if c.method == DOWNLOAD])
+    for _ in range(5):
+        assert (await http.get(f"/photos/{photo}")).status_code == 200
+    assert len([c for c in unity.api.calls if c.method == DOWNLOAD]) == before + 1
+
+
+async def test_a_photo_id_too_long_for_an_integer_is_a_404_not_a_503_with_a_traceback(unity, http, caplog) -> None:  # noqa: F811
+    await day_one(unity)
+    with caplog.at_level(logging.WARNING):
+        answer = await http.get("/photos/" + "9" * 40)
+    assert (answer.status_code, answer.text) == (404, "Not Found")
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+async def test_what_the_json_shows_under_each_position_setting(unity, http) -> None:  # noqa: F811
+    """Decided: under coarse, hide and delay the exact latest position is nowhere in the document (not in
+    `position`, not in `track`). The updates' notes are the runner's own words, shown as written."""
+    await day_one(unity)  # positions at 17:00 and 18:00 IST (19.0176, 72.8562 and 19.2502, 72.8597); now 18:40
+    await unity.say(ORGANISER, "/position coarse")
+    text = (await http.get("/api/run.json")).text
+    assert "19.2502" not in text and "19.0176" not in text and "72.8597" not in text
+    page = json.loads(text)
+    assert page["position"] == {"runner": "Milind Soman", "lat": 19.3, "lon": 72.9, "at": "2021-08-15T12:30:00Z",
+                                "precision": "coarse"}  # fmt: skip
+    await unity.say(ORGANISER, "/position hide")
+    text = (await http.get("/api/run.json")).text
+    assert "19.2502" not in text and "19.0176" not in text
+    assert (json.loads(text)["position"], json.loads(text)["track"]) == (None, [])
+    await unity.say(ORGANISER, "/position delay 60")  # 18:40 - 60 min: only the 17:00 position is old enough
+    text = (await http.get("/api/run.json")).text
+    assert "19.2502" not in text
+    assert json.loads(text)["position"]["lat"] == 19.0176
+
+
+async def test_a_viewer_who_is_not_a_supporter_sees_an_empty_pledge_and_a_hidden_one_stays_off_the_board(
+    unity,
+    http,  # noqa: F811
+) -> None:
+    await day_one(unity)  # Ravi (3002) pledged, logged and sent /hideme
+    stranger = (await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(999, unity)})).json()
+    assert stranger["viewer"] == {"user_id": 999, "name": None, "pledged_m": None, "logged_m": 0, "hidden": False}
+    ravi = (await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(3002, unity)})).json()
+    assert ravi["viewer"]["hidden"] is True
+    assert "Ravi" not in [b["name"] for b in ravi["supporters"]["board"]]
