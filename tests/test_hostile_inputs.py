@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage import checkpoints, logs, positions, routes, updates
-from tests.conftest import ASHA, MILIND, ORGANISER
+from tests.conftest import ASHA, MILIND, ORGANISER, RAVI
 from tests.test_files_and_route import day_of_run
 
 
@@ -122,7 +122,7 @@ async def test_gpx_times_with_an_offset_or_none_are_read_as_the_same_moment(unit
     naive = activity([(19.0, 72.8, "2021-08-15T01:00:00"), (19.05, 72.8, "2021-08-15T02:00:00")])
     offset = activity([(19.0, 72.8, "2021-08-15T06:30:00+05:30"), (19.05, 72.8, "2021-08-15T07:30:00.5+05:30")])
     assert "(1 h, started 06:30)" in await unity.send_file(ASHA, "a.gpx", naive)
-    assert "(1 h, started 06:30)" in await unity.send_file(ASHA, "b.gpx", offset)
+    assert "(1 h, started 06:30)" in await unity.send_file(RAVI, "b.gpx", offset)  # Asha's was this one
 
 
 # --- Checkpoint names and numbers ---------------------------------------------------------------------
@@ -181,3 +181,52 @@ async def test_a_routes_waypoint_names_are_reported_as_stored_cut_and_once_in_an
     assert "2 more named waypoints left out" in reply
     assert "x" * 65 not in reply
     assert [c.name for c in await unity.query(checkpoints.of_run, 1)] == ["x" * 64, "Vasai"]
+
+
+# --- The same activity again, and someone else's ---------------------------------------------------------
+
+
+async def test_the_same_activity_uploaded_again_as_a_new_file_counts_once(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    data = activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])])
+    assert "Posted <b>5.6 km</b>" in await unity.send_file(MILIND, "run.gpx", data, file_unique_id="upload-1")
+    again = await unity.send_file(MILIND, "Morning run (1).gpx", data, file_unique_id="upload-2")
+    assert again == (
+        "You sent this activity already (the one that started on 15 Aug at 06:30), as another file: it counts once."
+        " /undo removes the first one if it was wrong."
+    )
+    assert [e.update.metres for e in await unity.query(updates.of_day, 1, datetime(2021, 8, 15).date())] == [5_560]
+    await unity.say(MILIND, "/undo")  # taken back: the file may come again
+    assert "Posted <b>5.6 km</b>" in await unity.send_file(MILIND, "run.gpx", data, file_unique_id="upload-3")
+
+
+def forwarded(payload: dict, origin: dict) -> dict:
+    payload["message"]["forward_origin"] = {"date": payload["message"]["date"] - 600, **origin}
+    return payload
+
+
+async def test_an_activity_file_forwarded_from_someone_else_is_not_counted_for_the_forwarder(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    data = activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])])
+    unity.api.files["milinds"] = data
+    payload = unity.updates.document(ASHA, "run.gpx", "milinds", file_size=len(data))
+    calls = await unity.send(forwarded(payload, {"type": "user", "sender_user": MILIND.as_user()}))
+    assert [c.text for c in calls if c.method == "sendMessage"] == [
+        "This file was forwarded from someone else: an activity file counts for whoever sends it, so send the one"
+        " your own watch or app exported."
+    ]
+    assert await unity.query(logs.last_of, 1, ASHA.id) is None
+    # Milind's own file is still his to post (the forward did not use it up)
+    assert "Posted <b>5.6 km</b>" in await unity.send_file(MILIND, "run.gpx", data, file_id="milinds")
+
+
+async def test_a_runner_may_forward_their_own_file_from_saved_messages(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    data = activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])])
+    unity.api.files["saved"] = data
+    payload = unity.updates.document(MILIND, "run.gpx", "saved", file_size=len(data))
+    calls = await unity.send(forwarded(payload, {"type": "user", "sender_user": MILIND.as_user()}))
+    assert "Posted <b>5.6 km</b>" in calls[-1].text
+    hidden = forwarded(unity.updates.document(ASHA, "b.gpx", "saved", file_size=len(data)),
+                       {"type": "hidden_user", "sender_user_name": "Someone"})  # fmt: skip
+    assert "forwarded from someone else" in (await unity.send(hidden))[-1].text

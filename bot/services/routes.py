@@ -255,11 +255,25 @@ def _activity_day(run: Run, activity: Activity, now: datetime) -> date:
     return day
 
 
+SAME_START_S = 60
+"""Two files of one person whose activities start this close are the same activity."""
+
+
+def _not_sent_before(conn: sqlite3.Connection, run: Run, m: ActivityMessage, activity: Activity) -> None:
+    if activity_files.started_near(conn, run.id, m.user_id, activity.started_at, SAME_START_S) is not None:
+        started = activity.started_at.astimezone(run.tz)
+        raise UserError(
+            f"You sent this activity already (the one that started on {started:%d %b at %H:%M}), as another file:"
+            " it counts once. /undo removes the first one if it was wrong."
+        )
+
+
 def _record(
     conn: sqlite3.Connection, m: ActivityMessage, activity: Activity, now: datetime
 ) -> ActivityPosted | ActivityLogged:
     run = require_open(conn)
     _not_counted(conn, m.file_unique_id)
+    _not_sent_before(conn, run, m, activity)
     reason = implausible(activity.distance_m, activity.duration.total_seconds())
     if reason:
         raise UserError(
