@@ -3,7 +3,10 @@ route, checkpoints. Each test failed before the fix it comes with."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
+
+from telegram import Update
 
 from storage import checkpoints, logs, positions, routes, updates
 from tests.conftest import ASHA, MILIND, ORGANISER, RAVI
@@ -230,3 +233,41 @@ async def test_a_runner_may_forward_their_own_file_from_saved_messages(unity) ->
     hidden = forwarded(unity.updates.document(ASHA, "b.gpx", "saved", file_size=len(data)),
                        {"type": "hidden_user", "sender_user_name": "Someone"})  # fmt: skip
     assert "forwarded from someone else" in (await unity.send(hidden))[-1].text
+
+
+# --- Many files at once from one user --------------------------------------------------------------------
+
+
+async def test_many_files_from_one_user_hold_up_no_other_chat(unity, monkeypatch) -> None:
+    """One user's files are read one after another (the child reader is one at a time, the user's updates in
+    order); while the first is still being read, another chat's /progress is answered."""
+    from bot.services import routes as routes_service
+
+    unity.clock.now = day_of_run(1, 9)
+    reading = asyncio.Event()
+    release = asyncio.Event()
+    real = routes_service.read_activity_bounded
+
+    async def held(data: bytes, filename: str) -> object:
+        reading.set()
+        await release.wait()
+        return await real(data, filename)
+
+    monkeypatch.setattr(routes_service, "read_activity_bounded", held)
+    processor = unity.app.update_processor
+    files = []
+    for n in range(5):  # five walks of the morning, an hour apart
+        data = activity([(19.0, 72.8, f"2021-08-15T0{n}:00:00Z"), (19.02, 72.8, f"2021-08-15T0{n}:30:00Z")])
+        unity.api.files[f"walk-{n}"] = data
+        payload = unity.updates.document(ASHA, f"walk{n}.gpx", f"walk-{n}", file_size=len(data))
+        update = Update.de_json(payload, unity.app.bot)
+        files.append(processor.submit(update, unity.app.process_update(update)))
+    await reading.wait()
+    progress = Update.de_json(unity.updates.text(RAVI, "/progress"), unity.app.bot)
+    await processor.submit(progress, unity.app.process_update(progress))
+    assert unity.api.sent(RAVI.id)[-1].text.startswith("<b>The Unity Run</b>: Mumbai → Statue of Unity")
+    assert not any(task.done() for task in files)
+    release.set()
+    await asyncio.gather(*files)
+    replies = [c.text for c in unity.api.sent(ASHA.id)]
+    assert len(replies) == 5 and all(r.startswith("✅ Logged <b>2.2 km</b>") for r in replies), replies
