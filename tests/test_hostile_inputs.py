@@ -271,3 +271,15 @@ async def test_many_files_from_one_user_hold_up_no_other_chat(unity, monkeypatch
     await asyncio.gather(*files)
     replies = [c.text for c in unity.api.sent(ASHA.id)]
     assert len(replies) == 5 and all(r.startswith("✅ Logged <b>2.2 km</b>") for r in replies), replies
+
+
+async def test_a_route_of_one_point_is_told_so_not_that_it_has_no_track(unity) -> None:
+    reply = await unity.send_file(
+        ORGANISER, "route.gpx", route([(19.0, 72.8)], [("Vasai", 19.0, 72.8)]), caption="/route"
+    )
+    assert reply == (
+        "This GPX file&#x27;s route is a single point: a route needs two or more. Draw the route in a route planner"
+        " and export it as GPX."
+    )
+    empty = await unity.send_file(ORGANISER, "empty.gpx", route([], [("Vasai", 19.0, 72.8)]), caption="/route")
+    assert empty.startswith("This GPX file has no route or track in it, only 1 waypoint. Draw the route")
