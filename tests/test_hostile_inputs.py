@@ -283,3 +283,22 @@ async def test_a_route_of_one_point_is_told_so_not_that_it_has_no_track(unity) -
     )
     empty = await unity.send_file(ORGANISER, "empty.gpx", route([], [("Vasai", 19.0, 72.8)]), caption="/route")
     assert empty.startswith("This GPX file has no route or track in it, only 1 waypoint. Draw the route")
+
+
+# --- /position -------------------------------------------------------------------------------------------
+
+
+async def test_position_with_a_huge_delay_says_the_limit_and_with_nothing_says_what_to_write(unity) -> None:
+    usage = "/position live, /position delay 30 (minutes), /position coarse or /position hide"
+    assert await unity.say(ORGANISER, "/position delay 99999") == (
+        f"A delay of at most 24 hours, please. Write it like: {usage}"
+    )
+    assert await unity.say(ORGANISER, "/position") == (
+        f"What should the public see of the runner&#x27;s position? Write one of: {usage}"
+    )
+    assert await unity.say(ORGANISER, "/position coarse please") == (
+        f"I could not read “coarse please” as a position setting. Write one of: {usage}"
+    )
+    assert (await unity.say(ORGANISER, "/position DELAY 30 MINUTES")).startswith(
+        "📍 The public sees the runner&#x27;s position 30 min late."
+    )
