@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from storage.runs import Run
 
 
+MAX_NAMED_PASSED = 5
+"""The news of checkpoints passed names at most this many (the farthest); with 100 checkpoints of 64
+characters one update could otherwise make a message twice Telegram's 4,096."""
 ROUTE_REPLY_NAMES = 20
 """The reply to a route names at most this many checkpoints (and far waypoints); /checkpoints lists all."""
 
@@ -28,9 +31,14 @@ def _day_and_date(day: date, start: date) -> str:
 
 def checkpoint_passed(run: Run, passed: Sequence[tuple[str, int]], day: date) -> str:
     """The news followers and subscribed chats get once, when the route first passes checkpoints
-    ((name, metres) in route order; one message for all those one update passes)."""
-    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in passed]
+    ((name, metres) in route order; one message for all those one update passes, naming the farthest
+    MAX_NAMED_PASSED so that it stays one short message)."""
+    shown = passed[-MAX_NAMED_PASSED:]
+    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in shown]
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    earlier = len(passed) - len(shown)
+    if earlier:
+        listed = f"{earlier} checkpoint{'s' if earlier != 1 else ''}, then {listed}"
     return (
         f"📍 {escape(run.title)} has passed {listed} on day {day_number(day, run.start_date)}.\n"
         "/progress for the details · /checkpoints for the way ahead"

@@ -7,6 +7,7 @@ import asyncio
 from datetime import datetime
 
 from telegram import Update
+from telegram.constants import MessageLimit
 
 from storage import checkpoints, logs, positions, routes, updates
 from tests.conftest import ASHA, MILIND, ORGANISER, RAVI
@@ -302,3 +303,15 @@ async def test_position_with_a_huge_delay_says_the_limit_and_with_nothing_says_w
     assert (await unity.say(ORGANISER, "/position DELAY 30 MINUTES")).startswith(
         "📍 The public sees the runner&#x27;s position 30 min late."
     )
+
+
+async def test_an_update_passing_a_hundred_long_named_checkpoints_sends_one_short_message(unity) -> None:
+    for n in range(100):
+        await unity.say(ORGANISER, f"/checkpoint {'N' * 60} {n:02d} | {n * 0.5 + 0.5}")
+    await unity.say(ASHA, "/follow")
+    unity.clock.now = day_of_run(1, 12)
+    await unity.say(MILIND, "/update 51")
+    news = [c.text for c in await unity.deliver() if "has passed" in c.text]
+    assert len(news) == 1 and len(news[0]) < MessageLimit.MAX_TEXT_LENGTH
+    assert news[0].startswith(f"📍 The Unity Run has passed 95 checkpoints, then <b>{'N' * 60} 95</b> (km 48), ")
+    assert f"and <b>{'N' * 60} 99</b> (km 50) on day 1.\n" in news[0]
