@@ -315,3 +315,13 @@ async def test_an_update_passing_a_hundred_long_named_checkpoints_sends_one_shor
     assert len(news) == 1 and len(news[0]) < MessageLimit.MAX_TEXT_LENGTH
     assert news[0].startswith(f"📍 The Unity Run has passed 95 checkpoints, then <b>{'N' * 60} 95</b> (km 48), ")
     assert f"and <b>{'N' * 60} 99</b> (km 50) on day 1.\n" in news[0]
+
+
+async def test_removing_an_unknown_checkpoint_among_a_hundred_long_names_is_answered_in_one_message(unity) -> None:
+    for n in range(100):
+        await unity.say(ORGANISER, f"/checkpoint {'N' * 60} {n:02d} | {n + 1}")
+    calls = await unity.send(unity.updates.text(ORGANISER, "/checkpoint remove Nowhere"))
+    [reply] = [c.text for c in calls if c.method == "sendMessage"]
+    assert len(reply) < MessageLimit.MAX_TEXT_LENGTH
+    assert reply.startswith(f"There is no checkpoint called “Nowhere”. The checkpoints: {'N' * 60} 00, ")
+    assert reply.endswith(f"{'N' * 60} 19 and 80 more (/checkpoints lists them).")

@@ -31,6 +31,7 @@ from storage.db import ROUTE, SUPPORTERS, Database
 from storage.runs import Run
 
 MAX_CHECKPOINT_NAME = 64
+NAMES_IN_A_REFUSAL = 20
 
 
 # --- The route --------------------------------------------------------------------------------------
@@ -132,7 +133,10 @@ async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
         run = require_open(conn)
         removed = checkpoints.remove(conn, run.id, name)
         if removed is None:
-            known = ", ".join(c.name for c in checkpoints.of_run(conn, run.id)) or "none yet"
+            names = [c.name for c in checkpoints.of_run(conn, run.id)]
+            known = ", ".join(names[:NAMES_IN_A_REFUSAL]) or "none yet"
+            if len(names) > NAMES_IN_A_REFUSAL:  # 100 names of 64 characters would pass Telegram's 4,096
+                known += f" and {len(names) - NAMES_IN_A_REFUSAL} more (/checkpoints lists them)"
             raise UserError(f"There is no checkpoint called “{name}”. The checkpoints: {known}.")
         return CheckpointSet(run, removed)
 
