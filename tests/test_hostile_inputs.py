@@ -325,3 +325,16 @@ async def test_removing_an_unknown_checkpoint_among_a_hundred_long_names_is_answ
     assert len(reply) < MessageLimit.MAX_TEXT_LENGTH
     assert reply.startswith(f"There is no checkpoint called “Nowhere”. The checkpoints: {'N' * 60} 00, ")
     assert reply.endswith(f"{'N' * 60} 19 and 80 more (/checkpoints lists them).")
+
+
+async def test_undoing_an_activity_files_update_takes_its_position_off_the_map_too(unity) -> None:
+    unity.clock.now = day_of_run(1, 7)
+    await unity.send(unity.updates.location(MILIND, 19.0176, 72.8562))  # shared from the phone at 07:00 UTC
+    unity.clock.now = day_of_run(1, 9)
+    wrong = activity([(28.6, 77.2, "2021-08-15T07:30:00Z"), (28.65, 77.2, "2021-08-15T08:30:00Z")])  # in Delhi
+    assert "Posted <b>5.6 km</b>" in await unity.send_file(MILIND, "someone_elses.gpx", wrong)
+    assert (await unity.query(positions.latest_until, 1, unity.clock())).latitude == 28.65
+    await unity.say(MILIND, "/undo")
+    shown = await unity.query(positions.latest_until, 1, unity.clock())
+    assert (shown.latitude, shown.longitude) == (19.0176, 72.8562)
+    assert [p[:2] for p in await unity.query(positions.track, 1, unity.clock(), 100)] == [(19.0176, 72.8562)]

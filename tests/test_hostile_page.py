@@ -69,3 +69,19 @@ async def test_a_viewer_who_is_not_a_supporter_sees_an_empty_pledge_and_a_hidden
     ravi = (await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(3002, unity)})).json()
     assert ravi["viewer"]["hidden"] is True
     assert "Ravi" not in [b["name"] for b in ravi["supporters"]["board"]]
+
+
+async def test_the_page_drops_an_undone_activity_files_position(unity, http) -> None:  # noqa: F811
+    from tests.test_files_and_route import day_of_run
+    from tests.test_hostile_inputs import activity
+
+    unity.clock.now = day_of_run(1, 7)
+    await unity.send(unity.updates.location(MILIND, 19.0176, 72.8562))
+    unity.clock.now = day_of_run(1, 9)
+    wrong = activity([(28.6, 77.2, "2021-08-15T07:30:00Z"), (28.65, 77.2, "2021-08-15T08:30:00Z")])
+    await unity.send_file(MILIND, "wrong.gpx", wrong)
+    assert (await http.get("/api/run.json")).json()["position"]["lat"] == 28.65
+    await unity.say(MILIND, "/undo")
+    text = (await http.get("/api/run.json")).text
+    assert "28.65" not in text and "28.6," not in text
+    assert json.loads(text)["position"]["lat"] == 19.0176
