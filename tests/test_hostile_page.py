@@ -85,3 +85,16 @@ async def test_the_page_drops_an_undone_activity_files_position(unity, http) -> 
     text = (await http.get("/api/run.json")).text
     assert "28.65" not in text and "28.6," not in text
     assert json.loads(text)["position"]["lat"] == 19.0176
+
+
+async def test_signed_init_data_with_a_user_id_no_telegram_user_has_gets_the_public_view(unity, http) -> None:  # noqa: F811
+    """Only the bot's token signs init data, but an id past SQLite's integers was a 503 for the whole page."""
+    from bot.simulator import FAKE_TOKEN
+    from bot.web.initdata import sign_init_data
+
+    await day_one(unity)
+    for user_id in (2**70, 0, -5):
+        user = json.dumps({"id": user_id, "first_name": "X"})
+        signed = sign_init_data({"user": user, "auth_date": str(int(unity.clock().timestamp()) - 60)}, FAKE_TOKEN)
+        answer = await http.get("/api/run.json", headers={"X-Telegram-Init-Data": signed})
+        assert (answer.status_code, answer.json()["viewer"]) == (200, None)
