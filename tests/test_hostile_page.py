@@ -98,3 +98,13 @@ async def test_signed_init_data_with_a_user_id_no_telegram_user_has_gets_the_pub
         signed = sign_init_data({"user": user, "auth_date": str(int(unity.clock().timestamp()) - 60)}, FAKE_TOKEN)
         answer = await http.get("/api/run.json", headers={"X-Telegram-Init-Data": signed})
         assert (answer.status_code, answer.json()["viewer"]) == (200, None)
+
+
+async def test_after_endrun_the_organiser_can_still_hide_the_last_position(unity, http) -> None:  # noqa: F811
+    await day_one(unity)
+    await unity.say(ORGANISER, "/endrun")
+    assert (await http.get("/api/run.json")).json()["position"]["lat"] == 19.2502  # where the run stopped
+    reply = await unity.say(ORGANISER, "/position hide")
+    assert reply.startswith("📍 The runner&#x27;s position is hidden from the public.")
+    page = (await http.get("/api/run.json")).json()
+    assert (page["run"]["stage"], page["position"], page["track"]) == ("ended", None, [])

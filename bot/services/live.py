@@ -17,7 +17,7 @@ from typing import Any
 from bot import stats
 from bot.pictures import ChartData
 from bot.position_privacy import PositionMode, PositionPolicy, parse_policy, public_position, public_track
-from bot.services.runs import current, require_current, require_open
+from bot.services.runs import current, require_current
 from storage import pledges, positions, runners, runs, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.positions import Position
@@ -56,7 +56,7 @@ async def set_position_policy(db: Database, text: str) -> PositionPolicy:
     policy = parse_policy(text)
 
     def work(conn: sqlite3.Connection) -> PositionPolicy:
-        run = require_open(conn)
+        run = require_current(conn)  # an ended run too: its last position stays on the page until hidden
         runs.set_position_policy(conn, run.id, policy.to_text())
         return policy
 
