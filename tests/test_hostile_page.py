@@ -108,3 +108,17 @@ async def test_after_endrun_the_organiser_can_still_hide_the_last_position(unity
     assert reply.startswith("📍 The runner&#x27;s position is hidden from the public.")
     page = (await http.get("/api/run.json")).json()
     assert (page["run"]["stage"], page["position"], page["track"]) == ("ended", None, [])
+
+
+async def test_photos_of_a_text_update_or_of_an_earlier_run_are_404(unity, http) -> None:  # noqa: F811
+    await day_one(unity)
+    unity.api.files["photo-day1"] = PNG
+    page = (await http.get("/api/run.json")).json()
+    photo, text_update = page["updates"][1]["photo"], page["updates"][0]["id"]
+    assert (await http.get(f"/photos/{text_update}")).status_code == 404  # Ankita's update has no photo
+    assert (await http.get(f"/photos/{photo}")).status_code == 200
+    await unity.say(ORGANISER, "/endrun")
+    await unity.say(ORGANISER, "/newrun Next Run | A | B | 100 | 2021-09-01 | 2021-09-05")
+    assert (await http.get(f"/photos/{photo}")).status_code == 404  # the page is the new run's now
+    for trick in ("..%2F..%2Fbot.db", "1%00", "%31", "1.jpg", "-1"):
+        assert (await http.get(f"/photos/{trick}")).status_code == 404, trick
