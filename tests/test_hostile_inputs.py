@@ -338,3 +338,12 @@ async def test_undoing_an_activity_files_update_takes_its_position_off_the_map_t
     shown = await unity.query(positions.latest_until, 1, unity.clock())
     assert (shown.latitude, shown.longitude) == (19.0176, 72.8562)
     assert [p[:2] for p in await unity.query(positions.track, 1, unity.clock(), 100)] == [(19.0176, 72.8562)]
+
+
+async def test_a_file_name_with_a_nul_or_of_any_length_is_read_all_the_same(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    data = activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])])
+    assert "✅ Logged <b>5.6 km</b>" in await unity.send_file(ASHA, "walk\x00.gpx", data)
+    other = activity([(19.0, 72.8, "2021-08-15T03:00:00Z"), (19.05, 72.8, "2021-08-15T04:00:00Z")])
+    assert "✅ Logged <b>5.6 km</b>" in await unity.send_file(ASHA, "w" * 100_000 + ".gpx", other)
+    assert "TCX files are not read yet" in await unity.send_file(ASHA, "\x00" + "w" * 1_000 + ".TCX", b"TCX?")
