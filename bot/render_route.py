@@ -141,6 +141,11 @@ def activity_posted(result: ActivityPosted) -> str:
     ]
     if result.place:
         lines.append(f"🗺 Ended {escape(result.place)}.")
+    if result.by_hand_m:
+        lines.append(
+            f"⚠️ You also posted {km(result.by_hand_m)} km by hand for day {result.day}. If this file is the same"
+            " run, /undo removes the file's km, so it is not counted twice."
+        )
     lines.append(f"Your total: {km(posted.runner_total_m)} km. /progress shows the route; /undo removes it.")
     return "\n".join(lines)
 

@@ -347,3 +347,19 @@ async def test_a_file_name_with_a_nul_or_of_any_length_is_read_all_the_same(unit
     other = activity([(19.0, 72.8, "2021-08-15T03:00:00Z"), (19.05, 72.8, "2021-08-15T04:00:00Z")])
     assert "✅ Logged <b>5.6 km</b>" in await unity.send_file(ASHA, "w" * 100_000 + ".gpx", other)
     assert "TCX files are not read yet" in await unity.send_file(ASHA, "\x00" + "w" * 1_000 + ".TCX", b"TCX?")
+
+
+async def test_a_file_after_km_posted_by_hand_that_day_warns_of_a_double_count(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    await unity.say(MILIND, "/update 5.6 morning run")  # from the phone, then the watch's file of the same run
+    reply = await unity.send_file(MILIND, "run.gpx", activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])]))
+    assert reply.startswith("✅ Posted <b>5.6 km</b> for day 1 from your activity file")
+    assert (
+        "⚠️ You also posted 5.6 km by hand for day 1. If this file is the same run, /undo removes the file's km,"
+        " so it is not counted twice.\nYour total: 11.2 km." in reply
+    )
+    evening = activity([(19.0, 72.8, "2021-08-15T05:00:00Z"), (19.05, 72.8, "2021-08-15T06:00:00Z")])
+    assert "by hand" in await unity.send_file(MILIND, "evening.gpx", evening)  # still only the hand-posted 5.6
+    unity.clock.now = day_of_run(2, 9)
+    day2 = activity([(19.1, 72.8, "2021-08-16T01:00:00Z"), (19.15, 72.8, "2021-08-16T02:00:00Z")])
+    assert "by hand" not in await unity.send_file(MILIND, "day2.gpx", day2)

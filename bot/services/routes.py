@@ -190,6 +190,8 @@ class ActivityPosted:
     day: int
     place: str | None
     """Where the track ended on the route ('near km 24, 24.3 km before Vasai'), when the run has a route."""
+    by_hand_m: int = 0
+    """The km the runner had posted by hand (not from a file) for the same day: maybe the same run twice."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,11 @@ def _record(
         logged = _log(conn, run, m, activity, day, now)
         _keep_file(conn, m, run, activity, now, log_id=logged.log.id)
         return ActivityLogged(logged, activity)
+    by_hand = sum(
+        e.update.metres
+        for e in updates.of_day(conn, run.id, day)
+        if e.update.runner_id == runner.id and activity_files.track_of_update(conn, e.update.id) is None
+    )
     stored = updates.add(
         conn, run_id=run.id, runner_id=runner.id, local_day=day, metres=activity.distance_m, note=m.note,
         photo_file_id=None, chat_id=m.chat_id, message_id=m.message_id, at=now,
@@ -305,7 +312,9 @@ def _record(
         conn, run_id=run.id, runner_id=runner.id, latitude=end[0], longitude=end[1], chat_id=m.chat_id,
         message_id=m.message_id, at=min(activity.started_at + activity.duration, now),
     )  # fmt: skip
-    return ActivityPosted(posted, activity, day_number(day, run.start_date), _place_of(conn, run, end))
+    return ActivityPosted(
+        posted, activity, day_number(day, run.start_date), _place_of(conn, run, end), by_hand_m=by_hand
+    )
 
 
 def _log(
