@@ -122,3 +122,14 @@ async def test_photos_of_a_text_update_or_of_an_earlier_run_are_404(unity, http)
     assert (await http.get(f"/photos/{photo}")).status_code == 404  # the page is the new run's now
     for trick in ("..%2F..%2Fbot.db", "1%00", "%31", "1.jpg", "-1"):
         assert (await http.get(f"/photos/{trick}")).status_code == 404, trick
+
+
+async def test_gzip_refused_with_q_0_gets_plain_json(unity, http) -> None:  # noqa: F811
+    await day_one(unity)
+    for refused in ("gzip;q=0", "gzip; q=0.0, identity", "br", "x-gzip-ish;q=1"):
+        answer = await http.get("/api/run.json", headers={"Accept-Encoding": refused})
+        assert "content-encoding" not in answer.headers, refused
+        assert answer.json()["run"]["title"] == "The Unity Run"
+    for accepted in ("gzip", "br, gzip;q=0.5", "*"):
+        answer = await http.get("/api/run.json", headers={"Accept-Encoding": accepted})
+        assert answer.headers["content-encoding"] == "gzip", accepted
