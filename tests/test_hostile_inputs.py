@@ -197,7 +197,6 @@ async def test_the_same_activity_uploaded_again_as_a_new_file_counts_once(unity)
     again = await unity.send_file(MILIND, "Morning run (1).gpx", data, file_unique_id="upload-2")
     assert again == (
         "You sent this activity already (the one that started on 15 Aug at 06:30), as another file: it counts once."
-        " /undo removes the first one if it was wrong."
     )
     assert [e.update.metres for e in await unity.query(updates.of_day, 1, datetime(2021, 8, 15).date())] == [5_560]
     await unity.say(MILIND, "/undo")  # taken back: the file may come again
@@ -363,3 +362,19 @@ async def test_a_file_after_km_posted_by_hand_that_day_warns_of_a_double_count(u
     unity.clock.now = day_of_run(2, 9)
     day2 = activity([(19.1, 72.8, "2021-08-16T01:00:00Z"), (19.15, 72.8, "2021-08-16T02:00:00Z")])
     assert "by hand" not in await unity.send_file(MILIND, "day2.gpx", day2)
+
+
+async def test_case_twins_stored_before_names_were_compared_without_case_are_moved_by_their_exact_name(unity) -> None:
+    def twins(conn):
+        checkpoints.add(conn, 1, "surat", 260_000)
+        checkpoints.add(conn, 1, "Surat", 265_000)
+
+    await unity.db.transaction(twins)
+    assert (
+        await unity.say(ORGANISER, "/checkpoint Surat | 270")
+        == "📍 Checkpoint Surat at km 270. /checkpoints lists them."
+    )
+    assert [(c.name, c.at_m) for c in await unity.query(checkpoints.of_run, 1)] == [
+        ("surat", 260_000),
+        ("Surat", 270_000),
+    ]

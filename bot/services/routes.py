@@ -112,7 +112,9 @@ async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> C
             what = "route" if length is not None else "run"
             raise UserError(f"The {what} is {km(limit)} km long: a checkpoint at km {km(at_m)} is past its end.")
         known = checkpoints.of_run(conn, run.id)
-        same = next((c for c in known if same_name(c.name, name)), None)
+        same = next((c for c in known if c.name == name), None) or next(
+            (c for c in known if same_name(c.name, name)), None
+        )
         if same is None and len(known) >= MAX_CHECKPOINTS:
             raise UserError(
                 f"A run has at most {MAX_CHECKPOINTS} checkpoints, and this one has them all."
@@ -270,7 +272,7 @@ def _not_sent_before(conn: sqlite3.Connection, run: Run, m: ActivityMessage, act
         started = activity.started_at.astimezone(run.tz)
         raise UserError(
             f"You sent this activity already (the one that started on {started:%d %b at %H:%M}), as another file:"
-            " it counts once. /undo removes the first one if it was wrong."
+            " it counts once."
         )
 
 
