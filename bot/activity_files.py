@@ -52,6 +52,9 @@ class Activity:
     track: tuple[LatLon, ...]
     """The track simplified to at most TRACK_MAX_POINTS points."""
     source: Source
+    zoneless: bool = False
+    """The file's times had no time zone (GPX says UTC; some apps write local time so): see
+    bot.services.routes, which reads them as the run's local time when UTC would put them in the future."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (times as ISO 8601, the duration in seconds)."""
@@ -61,6 +64,7 @@ class Activity:
             "duration_s": self.duration.total_seconds(),
             "track": [list(p) for p in self.track],
             "source": self.source,
+            "zoneless": self.zoneless,
         }
 
     @classmethod
@@ -74,6 +78,7 @@ class Activity:
             duration=timedelta(seconds=float(values["duration_s"])),
             track=tuple((float(lat), float(lon)) for lat, lon in values["track"]),
             source=source,
+            zoneless=bool(values.get("zoneless", False)),
         )
 
     def day(self, zone: str) -> date:
@@ -134,7 +139,7 @@ def _timestamp(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp)
 
 
-def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
+def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime], bool]:
     points, stamps, has_route = track_samples(data, ActivityFileError, send_instead=SEND_INSTEAD)
     try:
         times = [_timestamp(stamp) for stamp in stamps]
@@ -145,7 +150,7 @@ def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
             f"This GPX file holds a planned route, not a recorded activity (it has no times). Send {SEND_INSTEAD};"
             " organisers send a route with the caption /route."
         )
-    return points, [_utc(t) for t in times]
+    return points, [_utc(t) for t in times], any(t.tzinfo is None for t in times)
 
 
 class _TooManyRecords(Exception):
@@ -217,7 +222,10 @@ def _damaged() -> ActivityFileError:
 def read_activity(data: bytes, filename: str) -> Activity:
     """Read a GPX or FIT activity; ActivityFileError (with the reply for the runner) when it cannot be used."""
     source = precheck(data, filename)
-    points, times = _gpx_samples(data) if source == "gpx" else _fit_samples(data)
+    if source == "gpx":
+        points, times, zoneless = _gpx_samples(data)
+    else:
+        (points, times), zoneless = _fit_samples(data), False
     off_map = first_off_the_map(points)
     if off_map is not None:
         raise ActivityFileError(off_the_map_text(off_map, "activity file", SEND_INSTEAD))
@@ -247,6 +255,7 @@ def read_activity(data: bytes, filename: str) -> Activity:
         duration=ended - started,
         track=simplify(points, TRACK_MAX_POINTS),
         source=source,
+        zoneless=zoneless,
     )
 
 

@@ -4,7 +4,7 @@ route, checkpoints. Each test failed before the fix it comes with."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime
 
 from telegram import Update
 from telegram.constants import MessageLimit
@@ -378,3 +378,14 @@ async def test_case_twins_stored_before_names_were_compared_without_case_are_mov
         ("surat", 260_000),
         ("Surat", 270_000),
     ]
+
+
+async def test_zoneless_times_that_would_be_in_the_future_as_utc_are_read_as_the_runs_local_time(unity) -> None:
+    unity.clock.now = datetime(2021, 8, 15, 3, 30, tzinfo=UTC)  # 09:00 in Mumbai, just after a 06:30-07:30 run
+    local = activity([(19.0, 72.8, "2021-08-15T06:30:00"), (19.05, 72.8, "2021-08-15T07:30:00")])  # IST, no zone
+    reply = await unity.send_file(MILIND, "phone_app.gpx", local)
+    assert reply.startswith("✅ Posted <b>5.6 km</b> for day 1 from your activity file (1 h, started 06:30)")
+    shown = await unity.query(positions.latest_until, 1, unity.clock())
+    assert shown is not None and shown.at == datetime(2021, 8, 15, 2, 0, tzinfo=UTC)  # 07:30 IST
+    zoned = activity([(19.0, 72.8, "2021-08-15T06:30:00Z"), (19.05, 72.8, "2021-08-15T07:30:00Z")])
+    assert "after you sent it" in await unity.send_file(ASHA, "watch.gpx", zoned)  # a zone given is believed

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from bot import stats
 from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
@@ -246,6 +246,15 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 """A watch's clock may run a little ahead of Telegram's: an activity may start this long after its message."""
 
 
+def _in_time(run: Run, activity: Activity, now: datetime) -> Activity:
+    """The activity, its zone-less times read as the run's local time when read as UTC (as GPX says) they
+    would start after the file was sent: an app that writes local time without a zone, east of UTC."""
+    if not activity.zoneless or activity.started_at <= now + FUTURE_TOLERANCE:
+        return activity
+    local = activity.started_at.replace(tzinfo=None).replace(tzinfo=run.tz).astimezone(UTC)
+    return replace(activity, started_at=local) if local <= now + FUTURE_TOLERANCE else activity
+
+
 def _activity_day(run: Run, activity: Activity, now: datetime) -> date:
     if activity.started_at > now + FUTURE_TOLERANCE:
         started = activity.started_at.astimezone(run.tz)
@@ -281,6 +290,7 @@ def _record(
 ) -> ActivityPosted | ActivityLogged:
     run = require_open(conn)
     _not_counted(conn, m.file_unique_id)
+    activity = _in_time(run, activity, now)
     _not_sent_before(conn, run, m, activity)
     reason = implausible(activity.distance_m, activity.duration.total_seconds())
     if reason:
