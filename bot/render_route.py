@@ -158,6 +158,11 @@ def activity_logged(result: ActivityLogged) -> str:
         f"✅ Logged <b>{km(logged.log.metres)} km</b> for day {day} from your activity file"
         f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, logged.run)})"
     )
+    if result.by_hand_m:
+        head += (
+            f"\n⚠️ You also logged {km(result.by_hand_m)} km with /log for day {day}. If this file is the same walk"
+            " or run, /undo removes the file's km, so it is not counted twice."
+        )
     if s.pledged_m:
         return f"{head}\nYou have logged {km(s.logged_m)} km of your {km(s.pledged_m)} km pledge. /mypledge for more."
     return f"{head}\nYou have logged {km(s.logged_m)} km. /pledge a share of the run to log against it."

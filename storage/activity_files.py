@@ -6,10 +6,10 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from storage.clock import to_text
-from storage.sql import fetch_one
+from storage.sql import fetch_one, fetch_row
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,14 @@ def started_near(
         (run_id, user_id, low, high),
     )
     return ActivityFile(*row) if row else None
+
+
+def logged_by_hand(conn: sqlite3.Connection, run_id: int, user_id: int, local_day: date) -> int:
+    """Metres the user logged for that local day with /log, not from an activity file."""
+    (value,) = fetch_row(
+        conn,
+        "SELECT COALESCE(SUM(l.metres), 0) FROM logs l WHERE l.run_id = ? AND l.user_id = ? AND l.local_day = ?"
+        " AND NOT EXISTS (SELECT 1 FROM activity_files f WHERE f.log_id = l.id)",
+        (run_id, user_id, local_day.isoformat()),
+    )
+    return int(value)

@@ -389,3 +389,16 @@ async def test_zoneless_times_that_would_be_in_the_future_as_utc_are_read_as_the
     assert shown is not None and shown.at == datetime(2021, 8, 15, 2, 0, tzinfo=UTC)  # 07:30 IST
     zoned = activity([(19.0, 72.8, "2021-08-15T06:30:00Z"), (19.05, 72.8, "2021-08-15T07:30:00Z")])
     assert "after you sent it" in await unity.send_file(ASHA, "watch.gpx", zoned)  # a zone given is believed
+
+
+async def test_a_supporters_file_after_a_log_by_hand_that_day_warns_of_a_double_count(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    await unity.say(ASHA, "/log 5.6 morning walk")
+    reply = await unity.send_file(ASHA, "walk.gpx", activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])]))
+    assert reply.startswith(
+        "✅ Logged <b>5.6 km</b> for day 1 from your activity file (1 h, started 06:30)\n⚠️ You also logged 5.6 km"
+        " with /log for day 1. If this file is the same walk or run, /undo removes the file's km, so it is not"
+        " counted twice.\nYou have logged 11.2 km."
+    ), reply
+    await unity.say(ASHA, "/undo")
+    assert (await unity.query(logs.last_of, 1, ASHA.id)).metres == 5_600

@@ -202,6 +202,8 @@ class ActivityLogged:
 
     logged: pledges.Logged
     activity: Activity
+    by_hand_m: int = 0
+    """The km the supporter had logged with /log for the same day: maybe the same walk twice."""
 
 
 async def receive_activity(
@@ -301,9 +303,10 @@ def _record(
     day = _activity_day(run, activity, now)
     runner = runners.get(conn, run.id, m.user_id)
     if runner is None:
+        by_hand = activity_files.logged_by_hand(conn, run.id, m.user_id, day)
         logged = _log(conn, run, m, activity, day, now)
         _keep_file(conn, m, run, activity, now, log_id=logged.log.id)
-        return ActivityLogged(logged, activity)
+        return ActivityLogged(logged, activity, by_hand_m=by_hand)
     by_hand = sum(
         e.update.metres
         for e in updates.of_day(conn, run.id, day)
