@@ -16,6 +16,7 @@ from bot.config import ConfigError, load_settings
 from bot.demo import run_demo
 from bot.demo_serve import DEFAULT_PORT, serve_demo
 from bot.instance_lock import AlreadyRunning, InstanceLock
+from bot.web.listen_error import CannotListen
 from storage.db import NewerSchemaError
 
 
@@ -82,6 +83,9 @@ def run() -> int:
         asyncio.run(startup.check_database(settings.database_path))  # before Telegram: fails in a second
         # polling.run stops cleanly on SIGINT and SIGTERM, then post_shutdown closes the database.
         asyncio.run(polling.run(build_application(settings)))
+    except CannotListen as exc:  # WEB_PORT taken, WEB_HOST not this machine's
+        print(f"Not started: {exc}", file=sys.stderr)
+        return 2
     except startup.StartupError as exc:
         print(f"{exc.prefix}: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from garmin_fit_sdk import Decoder, Stream
 
 from bot.bounded_read import DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT_S, run_bounded
+from bot.coordinates import first_off_the_map, off_the_map_text
 from bot.route import LatLon, simplify, track_length_m
 from bot.safe_gpx import MAX_POINTS, FileRefusedError, archive_kind, check_size, track_samples
 
@@ -30,6 +31,9 @@ FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 _SEMICIRCLE_DEG = 180.0 / 2**31
 _FIT_INVALID_SINT32 = 0x7FFFFFFF
 _RECORD = 20  # the FIT profile's message number of a record (a track point)
+EARLIEST = FIT_EPOCH
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""Times outside [EARLIEST, LATEST) are no watch's: refused (and kept away from date arithmetic near year 9999)."""
 
 Source = Literal["gpx", "fit"]
 
@@ -48,6 +52,9 @@ class Activity:
     track: tuple[LatLon, ...]
     """The track simplified to at most TRACK_MAX_POINTS points."""
     source: Source
+    zoneless: bool = False
+    """The file's times had no time zone (GPX says UTC; some apps write local time so): see
+    bot.services.routes, which reads them as the run's local time when UTC would put them in the future."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (times as ISO 8601, the duration in seconds)."""
@@ -57,6 +64,7 @@ class Activity:
             "duration_s": self.duration.total_seconds(),
             "track": [list(p) for p in self.track],
             "source": self.source,
+            "zoneless": self.zoneless,
         }
 
     @classmethod
@@ -70,6 +78,7 @@ class Activity:
             duration=timedelta(seconds=float(values["duration_s"])),
             track=tuple((float(lat), float(lon)) for lat, lon in values["track"]),
             source=source,
+            zoneless=bool(values.get("zoneless", False)),
         )
 
     def day(self, zone: str) -> date:
@@ -123,10 +132,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
+def _timestamp(stamp: str) -> datetime:
+    """A GPX time (xsd:dateTime); ValueError for anything else, a bare date ("2021-08-15") included."""
+    if "T" not in stamp.upper() and " " not in stamp:
+        raise ValueError(f"no time of day in {stamp!r}")
+    return datetime.fromisoformat(stamp)
+
+
+def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime], bool]:
     points, stamps, has_route = track_samples(data, ActivityFileError, send_instead=SEND_INSTEAD)
     try:
-        times = [datetime.fromisoformat(stamp) for stamp in stamps]
+        times = [_timestamp(stamp) for stamp in stamps]
     except ValueError:
         raise ActivityFileError(f"This GPX file has a time the bot cannot read. Send {SEND_INSTEAD}.") from None
     if not points and has_route:
@@ -134,7 +150,7 @@ def _gpx_samples(data: bytes) -> tuple[list[LatLon], list[datetime]]:
             f"This GPX file holds a planned route, not a recorded activity (it has no times). Send {SEND_INSTEAD};"
             " organisers send a route with the caption /route."
         )
-    return points, [_utc(t) for t in times]
+    return points, [_utc(t) for t in times], any(t.tzinfo is None for t in times)
 
 
 class _TooManyRecords(Exception):
@@ -206,7 +222,13 @@ def _damaged() -> ActivityFileError:
 def read_activity(data: bytes, filename: str) -> Activity:
     """Read a GPX or FIT activity; ActivityFileError (with the reply for the runner) when it cannot be used."""
     source = precheck(data, filename)
-    points, times = _gpx_samples(data) if source == "gpx" else _fit_samples(data)
+    if source == "gpx":
+        points, times, zoneless = _gpx_samples(data)
+    else:
+        (points, times), zoneless = _fit_samples(data), False
+    off_map = first_off_the_map(points)
+    if off_map is not None:
+        raise ActivityFileError(off_the_map_text(off_map, "activity file", SEND_INSTEAD))
     if len(points) < 2:
         raise ActivityFileError(
             f"This activity has no GPS track (an indoor or treadmill run?). Post the km with /update instead,"
@@ -221,12 +243,19 @@ def read_activity(data: bytes, filename: str) -> Activity:
     if not math.isfinite(distance) or round(distance) <= 0:
         raise ActivityFileError(f"This activity has no distance: every point is in one place. Send {SEND_INSTEAD}.")
     started, ended = min(times), max(times)
+    if started < EARLIEST or ended >= LATEST:
+        wrong = started if started < EARLIEST else ended
+        raise ActivityFileError(
+            f"This file's times reach {wrong:%d %b %Y}, a date no watch records, so the bot cannot tell the day of"
+            f" the run. Set the watch's clock and send {SEND_INSTEAD}."
+        )
     return Activity(
         distance_m=round(distance),
         started_at=started,
         duration=ended - started,
         track=simplify(points, TRACK_MAX_POINTS),
         source=source,
+        zoneless=zoneless,
     )
 
 

@@ -30,6 +30,16 @@ DEFAULT_MEMORY_BYTES = 1 << 30
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
+MAX_NAME_CHARS = 255
+
+
+def _argument(filename: str) -> str:
+    """The file's name as a command-line argument for the child: no NUL (which no argument can hold: the
+    exec raised ValueError) and no surrogates, at most its last MAX_NAME_CHARS characters (its extension kept)."""
+    cleaned = filename.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return cleaned[-MAX_NAME_CHARS:] or "file"
+
+
 async def run_bounded(
     kind: Kind,
     data: bytes,
@@ -41,6 +51,7 @@ async def run_bounded(
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
 ) -> dict[str, Any]:
     """The child's JSON result for `data`; `error(message)` for a refusal, a time-out or a child out of memory."""
+    filename = _argument(filename)
     gate = _gates.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
     async with gate:
         # the child needs no secret: keep the token out of its environment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.checkpoint_names import visible
 from bot.errors import UserError
 from bot.parsing import MAX_RUN_M, parse_distance
 
@@ -19,7 +20,7 @@ class CheckpointCommand:
 
 
 def _name(text: str) -> str:
-    name = " ".join(text.split())
+    name = visible(text)
     if not name:
         raise UserError(f"Please give the checkpoint a name. Write it like: {CHECKPOINT_USAGE}")
     if len(name) > MAX_NAME:

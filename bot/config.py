@@ -177,6 +177,11 @@ def _port(text: str) -> int | None:
 def _public_url(url: str) -> str | None:
     if not url:
         return None
+    if re.match(r"^https://[^\s/?#]+(/[^\s?#]*)?[?#]", url):
+        raise ConfigError(
+            f"PUBLIC_URL must be the page's address without a query (?...) or a fragment (#...): Telegram adds its own"
+            f" to a Mini App's address. Not {url!r}"
+        )
     if not re.match(r"^https://[^\s/?#]+(/[^\s?#]*)?$", url):
         raise ConfigError(f"PUBLIC_URL must be the page's https:// address (Telegram opens only https), not {url!r}")
     return url.rstrip("/") + "/"

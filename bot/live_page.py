@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.context import CLOCK, DB, SETTINGS
 from bot.health import health_status
 from bot.services import live
+from bot.web.listen_error import CannotListen, listen_problem
 from bot.web.server import WebServer, create_web_app, serve
 from storage import outbox
 from storage.db import Database
@@ -47,18 +48,20 @@ class BotPageSource:
         return await live.page(self.db, self.app.bot_data[CLOCK](), viewer_user_id)
 
     async def photo(self, photo_id: str) -> bytes | None:
-        if photo_id in self._photos:
-            self._photos.move_to_end(photo_id)
-            return self._photos[photo_id]
+        """The photo's bytes while its update stands: the database is asked every time (an update undone takes
+        its photo off the page at once); the bytes are kept by Telegram file id, so each is downloaded once."""
         file_id = await live.photo_file_id(self.db, photo_id)
         if file_id is None:
             return None
+        if file_id in self._photos:
+            self._photos.move_to_end(file_id)
+            return self._photos[file_id]
         try:
             data = bytes(await (await self.app.bot.get_file(file_id)).download_as_bytearray())
         except TelegramError as exc:
             log.warning("Could not fetch photo %s from Telegram: %s", photo_id, exc)
             return None
-        self._photos[photo_id] = data
+        self._photos[file_id] = data
         if len(self._photos) > PHOTOS_KEPT:
             self._photos.popitem(last=False)
         return data
@@ -88,7 +91,10 @@ async def start(app: Application, port: int | None = None) -> WebServer | None:
     port = port if port is not None else settings.web_port
     if port is None:
         return None
-    server = await serve(web_app(app), settings.web_host, port)
+    try:
+        server = await serve(web_app(app), settings.web_host, port)
+    except OSError as exc:  # the port taken, an address not this machine's: one line for the operator
+        raise CannotListen(listen_problem(settings.web_host, port, exc)) from exc
     app.bot_data[WEB] = server
     log.info("The live page is served at http://%s:%d/", settings.web_host, server.port)
     if settings.public_url:

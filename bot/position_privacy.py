@@ -56,7 +56,7 @@ class PositionPolicy:
 
 LIVE = PositionPolicy()
 
-_DELAY = re.compile(r"delay\s+(?P<num>\d{1,4})\s*(?P<unit>m|min|mins|minutes?|h|hours?)?", re.IGNORECASE)
+_DELAY = re.compile(r"delay\s+(?P<num>\d{1,6})\s*(?P<unit>m|min|mins|minutes?|h|hours?)?", re.IGNORECASE)
 
 
 def parse_policy(text: str) -> PositionPolicy:
@@ -65,6 +65,8 @@ def parse_policy(text: str) -> PositionPolicy:
     for mode in (PositionMode.LIVE, PositionMode.COARSE, PositionMode.HIDE):
         if words == mode.value:
             return PositionPolicy(mode)
+    if not words:
+        raise UserError(f"What should the public see of the runner's position? Write one of: {POSITION_USAGE}")
     if words == "delay":
         raise UserError(f"How many minutes late? Write it like: {POSITION_USAGE}")
     match = _DELAY.fullmatch(words)

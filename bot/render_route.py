@@ -7,6 +7,8 @@ from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
+from bot.checkpoint_names import MAX_CHECKPOINTS, visible
+from bot.checkpoint_parsing import MAX_NAME
 from bot.render import km
 from bot.route_progress import day_number, duration_text, eta
 
@@ -16,15 +18,27 @@ if TYPE_CHECKING:
     from storage.runs import Run
 
 
+MAX_NAMED_PASSED = 5
+"""The news of checkpoints passed names at most this many (the farthest); with 100 checkpoints of 64
+characters one update could otherwise make a message twice Telegram's 4,096."""
+ROUTE_REPLY_NAMES = 20
+"""The reply to a route names at most this many checkpoints (and far waypoints); /checkpoints lists all."""
+
+
 def _day_and_date(day: date, start: date) -> str:
     return f"day {day_number(day, start)} ({day.day} {day:%b})"
 
 
 def checkpoint_passed(run: Run, passed: Sequence[tuple[str, int]], day: date) -> str:
     """The news followers and subscribed chats get once, when the route first passes checkpoints
-    ((name, metres) in route order; one message for all those one update passes)."""
-    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in passed]
+    ((name, metres) in route order; one message for all those one update passes, naming the farthest
+    MAX_NAMED_PASSED so that it stays one short message)."""
+    shown = passed[-MAX_NAMED_PASSED:]
+    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in shown]
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    earlier = len(passed) - len(shown)
+    if earlier:
+        listed = f"{earlier} checkpoint{'s' if earlier != 1 else ''}, then {listed}"
     return (
         f"📍 {escape(run.title)} has passed {listed} on day {day_number(day, run.start_date)}.\n"
         "/progress for the details · /checkpoints for the way ahead"
@@ -42,13 +56,26 @@ def route_saved(result: RouteSaved) -> str:
             f" /setdistance {km(length)} to use it."
         )
     lines = [head]
-    if planned.checkpoints:
-        listed = ", ".join(f"{escape(c.name)} (km {km(c.along_m)})" for c in planned.checkpoints)
-        lines.append(f"{result.kept} checkpoints from its waypoints: {listed}.")
+    if result.saved:
+        shown = result.saved[:ROUTE_REPLY_NAMES]
+        listed = ", ".join(f"{escape(c.name)} (km {km(c.at_m)})" for c in shown)
+        more = f" and {len(result.saved) - len(shown)} more" if len(result.saved) > len(shown) else ""
+        count = f"{result.kept} checkpoint{'s' if result.kept != 1 else ''}"
+        lines.append(f"{count} from its waypoints: {listed}{more}.")
+        if result.left_out:
+            lines.append(
+                f"{result.left_out} more named waypoint{'s' if result.left_out != 1 else ''} left out: a name again"
+                f" (in any case), a name of invisible characters, or past the {MAX_CHECKPOINTS} checkpoints"
+                " a run keeps."
+            )
+    elif planned.checkpoints:
+        lines.append("Its waypoints' names show as nothing: add checkpoints with /checkpoint Name | km.")
     else:
         lines.append("No named waypoints in the file: add checkpoints with /checkpoint Name | km.")
     if planned.far_waypoints:
-        lines.append(f"Not on the route, so left out: {escape(', '.join(planned.far_waypoints))}.")
+        far = [visible(name)[:MAX_NAME] for name in planned.far_waypoints[:ROUTE_REPLY_NAMES]]
+        rest = len(planned.far_waypoints) - len(far)
+        lines.append(f"Not on the route, so left out: {escape(', '.join(far))}{f' and {rest} more' if rest else ''}.")
     lines.append("/checkpoints lists them.")
     return "\n".join(lines)
 
@@ -114,6 +141,11 @@ def activity_posted(result: ActivityPosted) -> str:
     ]
     if result.place:
         lines.append(f"🗺 Ended {escape(result.place)}.")
+    if result.by_hand_m:
+        lines.append(
+            f"⚠️ You also posted {km(result.by_hand_m)} km by hand for day {result.day}. If this file is the same"
+            " run, /undo removes the file's km, so it is not counted twice."
+        )
     lines.append(f"Your total: {km(posted.runner_total_m)} km. /progress shows the route; /undo removes it.")
     return "\n".join(lines)
 
@@ -126,6 +158,11 @@ def activity_logged(result: ActivityLogged) -> str:
         f"✅ Logged <b>{km(logged.log.metres)} km</b> for day {day} from your activity file"
         f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, logged.run)})"
     )
+    if result.by_hand_m:
+        head += (
+            f"\n⚠️ You also logged {km(result.by_hand_m)} km with /log for day {day}. If this file is the same walk"
+            " or run, /undo removes the file's km, so it is not counted twice."
+        )
     if s.pledged_m:
         return f"{head}\nYou have logged {km(s.logged_m)} km of your {km(s.pledged_m)} km pledge. /mypledge for more."
     return f"{head}\nYou have logged {km(s.logged_m)} km. /pledge a share of the run to log against it."

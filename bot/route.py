@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.bounded_read import DEFAULT_TIMEOUT_S, run_bounded
+from bot.coordinates import first_off_the_map, off_the_map_text
 from bot.safe_gpx import FileRefusedError, check_size, load_gpx
 
 LatLon = tuple[float, float]
@@ -263,11 +264,20 @@ def read_route(data: bytes) -> PlannedRoute:
         (p.latitude, p.longitude) for track in gpx.tracks for segment in track.segments for p in segment.points
     ]
     if len(points) < 2:
-        points = [(p.latitude, p.longitude) for rte in gpx.routes for p in rte.points]
-    if len(points) < 2:
+        points = [(p.latitude, p.longitude) for rte in gpx.routes for p in rte.points] or points
+    off_map = first_off_the_map([*points, *((w.latitude, w.longitude) for w in gpx.waypoints)])
+    if off_map is not None:
+        raise RouteFileError(off_the_map_text(off_map, "route file", ROUTE_SEND_INSTEAD))
+    if len(points) == 1:
         raise RouteFileError(
-            "This GPX file has no route or track in it, only "
-            f"{len(gpx.waypoints)} waypoints. Draw the route in a route planner and export it as GPX."
+            "This GPX file's route is a single point: a route needs two or more. Draw the route in a route planner"
+            " and export it as GPX."
+        )
+    if len(points) < 2:
+        count = len(gpx.waypoints)
+        raise RouteFileError(
+            f"This GPX file has no route or track in it, only {count} waypoint{'' if count == 1 else 's'}."
+            " Draw the route in a route planner and export it as GPX."
         )
     route = Route.from_points(simplify(points, ROUTE_MAX_POINTS))
     if route.length_m == 0:

@@ -86,3 +86,8 @@ def release_beyond(conn: sqlite3.Connection, run_id: int, route_m: int) -> list[
         (run_id, route_m),
     )
     return [_checkpoint(row) for row in rows]
+
+
+def rename(conn: sqlite3.Connection, checkpoint_id: int, name: str) -> None:
+    """Give a checkpoint another spelling of its name (its km and passed day stay)."""
+    conn.execute("UPDATE checkpoints SET name = ? WHERE id = ?", (name, checkpoint_id))

@@ -80,3 +80,20 @@ def track(conn: sqlite3.Connection, run_id: int, until: datetime, limit: int) ->
         (run_id, to_text(until), limit, limit),
     )
     return [(row[0], row[1], moment(row[2])) for row in rows]
+
+
+def forget(conn: sqlite3.Connection, chat_id: int, message_id: int) -> None:
+    """Remove the position one message gave (an activity file's end, when its update is undone) and its
+    point of the public track."""
+    row = fetch_one(
+        conn,
+        "DELETE FROM positions WHERE chat_id = ? AND message_id = ?"
+        " RETURNING run_id, runner_id, latitude, longitude, at",
+        (chat_id, message_id),
+    )
+    if row is not None:
+        conn.execute(
+            "DELETE FROM track_points WHERE id = (SELECT id FROM track_points WHERE run_id = ? AND runner_id = ?"
+            " AND latitude = ? AND longitude = ? AND at = ? ORDER BY id DESC LIMIT 1)",
+            tuple(row),
+        )

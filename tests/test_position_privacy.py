@@ -97,7 +97,7 @@ def test_the_organisers_words_become_a_policy(text: str, policy: PositionPolicy)
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("", "I could not read “nothing” as a position setting. Write one of: /position live"),
+        ("", "What should the public see of the runner's position? Write one of: /position live"),
         ("delay", "How many minutes late?"),
         ("delay soon", "I could not read “delay soon” as a position setting."),
         ("delay 25h", "A delay of at most 24 hours, please."),

@@ -3,10 +3,11 @@ FIT) in a private chat: a runner's become updates, anyone else's become logs of 
 
 from collections.abc import Awaitable, Callable
 
-from telegram import Document, Update
+from telegram import Document, Message, MessageOriginUser, Update
 
 from bot import render_route
 from bot.context import BotContext
+from bot.errors import UserError
 from bot.handlers.common import command_text, message_of, person_of, reply, sent_at
 from bot.services import routes
 
@@ -31,11 +32,24 @@ async def route(update: Update, context: BotContext) -> None:
     await reply(update, render_route.route_saved(result))
 
 
+def forwarded_from_someone_else(message: Message, user_id: int) -> bool:
+    """Forwarded, and not by its own author (a runner may forward their own file from Saved Messages)."""
+    origin = message.forward_origin
+    if origin is None:
+        return False
+    return not (isinstance(origin, MessageOriginUser) and origin.sender_user.id == user_id)
+
+
 async def activity(update: Update, context: BotContext) -> None:
     message, user = message_of(update), person_of(update)
     document = message.document
     if document is None:
         return
+    if forwarded_from_someone_else(message, user.id):
+        raise UserError(
+            "This file was forwarded from someone else: an activity file counts for whoever sends it, so send"
+            " the one your own watch or app exported."
+        )
     sent = routes.ActivityMessage(
         user_id=user.id,
         first_name=(user.first_name or "Supporter")[:64],

@@ -11,7 +11,11 @@ from bot.context import BotContext
 
 # A forward (and an edit of one), a channel post Telegram forwards into the channel's discussion group,
 # a message an inline bot wrote: matched first in the handlers' group, so no command handler sees them.
-NOT_THEIR_OWN = filters.FORWARDED | filters.IS_AUTOMATIC_FORWARD | filters.VIA_BOT
+# A file forwarded in a private chat goes on to bot.handlers.files, which tells a forward of one's own
+# activity (kept) from someone else's (refused, with a reply).
+NOT_THEIR_OWN = (filters.FORWARDED | filters.IS_AUTOMATIC_FORWARD | filters.VIA_BOT) & ~(
+    filters.FORWARDED & filters.Document.ALL & filters.ChatType.PRIVATE
+)
 STALE_BUTTON = "This button no longer works."
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from bot import stats
 from bot.pictures import ChartData
 from bot.position_privacy import PositionMode, PositionPolicy, parse_policy, public_position, public_track
-from bot.services.runs import current, require_current, require_open
+from bot.services.runs import current, require_current
 from storage import pledges, positions, runners, runs, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.positions import Position
@@ -56,7 +56,7 @@ async def set_position_policy(db: Database, text: str) -> PositionPolicy:
     policy = parse_policy(text)
 
     def work(conn: sqlite3.Connection) -> PositionPolicy:
-        run = require_open(conn)
+        run = require_current(conn)  # an ended run too: its last position stays on the page until hidden
         runs.set_position_policy(conn, run.id, policy.to_text())
         return policy
 
@@ -244,10 +244,13 @@ def _viewer(conn: sqlite3.Connection, run: Run, user_id: int) -> dict[str, Any]:
     }
 
 
+MAX_ID_DIGITS = 18
+
+
 async def photo_file_id(db: Database, photo_id: str) -> str | None:
     """The file id of a photo the page lists (an update of the current run), else None."""
-    if not photo_id.isdigit():
-        return None
+    if not photo_id.isascii() or not photo_id.isdigit() or len(photo_id) > MAX_ID_DIGITS:
+        return None  # not an update's id (SQLite's integers have at most 19 digits)
 
     def work(conn: sqlite3.Connection) -> str | None:
         run = runs.current(conn)

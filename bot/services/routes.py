@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from bot import stats
 from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
+from bot.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
 from bot.errors import UserError
 from bot.parsing import LogEntry
 from bot.render import km
@@ -30,6 +31,7 @@ from storage.db import ROUTE, SUPPORTERS, Database
 from storage.runs import Run
 
 MAX_CHECKPOINT_NAME = 64
+NAMES_IN_A_REFUSAL = 20
 
 
 # --- The route --------------------------------------------------------------------------------------
@@ -40,7 +42,22 @@ class RouteSaved:
     run: Run
     planned: PlannedRoute
     kept: int
-    """How many of the file's checkpoints were kept (names past MAX_CHECKPOINT_NAME are cut)."""
+    """How many of the file's checkpoints were kept."""
+    saved: tuple[StoredCheckpoint, ...] = ()
+    """The checkpoints as stored, in route order (names cleaned and cut at MAX_CHECKPOINT_NAME)."""
+    left_out: int = 0
+    """Named waypoints on the route not kept: a name that shows as nothing, the same name again (in any case),
+    or past MAX_CHECKPOINTS."""
+
+
+def _route_checkpoints(planned: PlannedRoute) -> list[tuple[str, int]]:
+    """The waypoints' names made visible and cut, the first of each name (any case), at most MAX_CHECKPOINTS."""
+    named: list[tuple[str, int]] = []
+    for c in planned.checkpoints:
+        name = visible(visible(c.name)[:MAX_CHECKPOINT_NAME])
+        if name and not any(same_name(name, other) for other, _ in named):
+            named.append((name, c.along_m))
+    return named[:MAX_CHECKPOINTS]
 
 
 async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now: datetime) -> RouteSaved:
@@ -52,10 +69,10 @@ async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now
             conn, run_id=run.id, name=planned.name, points=planned.route.points, length_m=planned.route.length_m,
             created_by=organiser_id, now=now,
         )  # fmt: skip
-        named = [(c.name[:MAX_CHECKPOINT_NAME], c.along_m) for c in planned.checkpoints]
-        checkpoints.replace_all(conn, run.id, named)
+        checkpoints.replace_all(conn, run.id, _route_checkpoints(planned))
         checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
-        return RouteSaved(run, planned, len(checkpoints.of_run(conn, run.id)))
+        saved = tuple(checkpoints.of_run(conn, run.id))
+        return RouteSaved(run, planned, len(saved), saved, left_out=len(planned.checkpoints) - len(saved))
 
     return await db.transaction(work, changes=[ROUTE])
 
@@ -94,6 +111,17 @@ async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> C
         if at_m > limit:
             what = "route" if length is not None else "run"
             raise UserError(f"The {what} is {km(limit)} km long: a checkpoint at km {km(at_m)} is past its end.")
+        known = checkpoints.of_run(conn, run.id)
+        same = next((c for c in known if c.name == name), None) or next(
+            (c for c in known if same_name(c.name, name)), None
+        )
+        if same is None and len(known) >= MAX_CHECKPOINTS:
+            raise UserError(
+                f"A run has at most {MAX_CHECKPOINTS} checkpoints, and this one has them all."
+                " Remove one first: /checkpoint remove Name."
+            )
+        if same is not None and same.name != name:
+            checkpoints.rename(conn, same.id, name)  # "surat" moves (and respells) Surat, not a second one
         checkpoints.add(conn, run.id, name, at_m)
         checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
         stored = next(c for c in checkpoints.of_run(conn, run.id) if c.name == name)
@@ -107,7 +135,10 @@ async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
         run = require_open(conn)
         removed = checkpoints.remove(conn, run.id, name)
         if removed is None:
-            known = ", ".join(c.name for c in checkpoints.of_run(conn, run.id)) or "none yet"
+            names = [c.name for c in checkpoints.of_run(conn, run.id)]
+            known = ", ".join(names[:NAMES_IN_A_REFUSAL]) or "none yet"
+            if len(names) > NAMES_IN_A_REFUSAL:  # 100 names of 64 characters would pass Telegram's 4,096
+                known += f" and {len(names) - NAMES_IN_A_REFUSAL} more (/checkpoints lists them)"
             raise UserError(f"There is no checkpoint called “{name}”. The checkpoints: {known}.")
         return CheckpointSet(run, removed)
 
@@ -161,6 +192,8 @@ class ActivityPosted:
     day: int
     place: str | None
     """Where the track ended on the route ('near km 24, 24.3 km before Vasai'), when the run has a route."""
+    by_hand_m: int = 0
+    """The km the runner had posted by hand (not from a file) for the same day: maybe the same run twice."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +202,8 @@ class ActivityLogged:
 
     logged: pledges.Logged
     activity: Activity
+    by_hand_m: int = 0
+    """The km the supporter had logged with /log for the same day: maybe the same walk twice."""
 
 
 async def receive_activity(
@@ -209,7 +244,27 @@ def _not_counted(conn: sqlite3.Connection, file_unique_id: str) -> None:
         raise UserError("This activity file was counted already: the same file counts once. /undo removes it.")
 
 
-def _activity_day(run: Run, activity: Activity) -> date:
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""A watch's clock may run a little ahead of Telegram's: an activity may start this long after its message."""
+
+
+def _in_time(run: Run, activity: Activity, now: datetime) -> Activity:
+    """The activity, its zone-less times read as the run's local time when read as UTC (as GPX says) they
+    would start after the file was sent: an app that writes local time without a zone, east of UTC."""
+    if not activity.zoneless or activity.started_at <= now + FUTURE_TOLERANCE:
+        return activity
+    local = activity.started_at.replace(tzinfo=None).replace(tzinfo=run.tz).astimezone(UTC)
+    return replace(activity, started_at=local) if local <= now + FUTURE_TOLERANCE else activity
+
+
+def _activity_day(run: Run, activity: Activity, now: datetime) -> date:
+    if activity.started_at > now + FUTURE_TOLERANCE:
+        started = activity.started_at.astimezone(run.tz)
+        raise UserError(
+            f"This activity starts on {started:%d %b %Y at %H:%M} ({run.timezone}), after you sent it, so it was not"
+            " counted. Is the watch's clock right? Send the file again once it is, or post the km with /update"
+            " (runners) or /log."
+        )
     day = activity.day(run.timezone)
     if not run.start_date <= day <= run.end_date:
         raise UserError(
@@ -219,23 +274,44 @@ def _activity_day(run: Run, activity: Activity) -> date:
     return day
 
 
+SAME_START_S = 60
+"""Two files of one person whose activities start this close are the same activity."""
+
+
+def _not_sent_before(conn: sqlite3.Connection, run: Run, m: ActivityMessage, activity: Activity) -> None:
+    if activity_files.started_near(conn, run.id, m.user_id, activity.started_at, SAME_START_S) is not None:
+        started = activity.started_at.astimezone(run.tz)
+        raise UserError(
+            f"You sent this activity already (the one that started on {started:%d %b at %H:%M}), as another file:"
+            " it counts once."
+        )
+
+
 def _record(
     conn: sqlite3.Connection, m: ActivityMessage, activity: Activity, now: datetime
 ) -> ActivityPosted | ActivityLogged:
     run = require_open(conn)
     _not_counted(conn, m.file_unique_id)
+    activity = _in_time(run, activity, now)
+    _not_sent_before(conn, run, m, activity)
     reason = implausible(activity.distance_m, activity.duration.total_seconds())
     if reason:
         raise UserError(
             f"This activity says {km(activity.distance_m)} km in {_minutes(activity)}: {reason}. It was not counted;"
             " post the km with /update (runners) or /log if they are right."
         )
-    day = _activity_day(run, activity)
+    day = _activity_day(run, activity, now)
     runner = runners.get(conn, run.id, m.user_id)
     if runner is None:
+        by_hand = activity_files.logged_by_hand(conn, run.id, m.user_id, day)
         logged = _log(conn, run, m, activity, day, now)
         _keep_file(conn, m, run, activity, now, log_id=logged.log.id)
-        return ActivityLogged(logged, activity)
+        return ActivityLogged(logged, activity, by_hand_m=by_hand)
+    by_hand = sum(
+        e.update.metres
+        for e in updates.of_day(conn, run.id, day)
+        if e.update.runner_id == runner.id and activity_files.track_of_update(conn, e.update.id) is None
+    )
     stored = updates.add(
         conn, run_id=run.id, runner_id=runner.id, local_day=day, metres=activity.distance_m, note=m.note,
         photo_file_id=None, chat_id=m.chat_id, message_id=m.message_id, at=now,
@@ -249,9 +325,11 @@ def _record(
     end = activity.track[-1]
     positions.save(
         conn, run_id=run.id, runner_id=runner.id, latitude=end[0], longitude=end[1], chat_id=m.chat_id,
-        message_id=m.message_id, at=activity.started_at + activity.duration,
+        message_id=m.message_id, at=min(activity.started_at + activity.duration, now),
     )  # fmt: skip
-    return ActivityPosted(posted, activity, day_number(day, run.start_date), _place_of(conn, run, end))
+    return ActivityPosted(
+        posted, activity, day_number(day, run.start_date), _place_of(conn, run, end), by_hand_m=by_hand
+    )
 
 
 def _log(

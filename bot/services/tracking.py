@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.services import checkpoints as checkpoint_news
 from bot.services import live, news
 from bot.services.runs import current, require_current, require_open
-from storage import logs, positions, runners, updates
+from storage import activity_files, logs, positions, runners, updates
 from storage.db import ROUTE, Database
 from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
@@ -144,6 +144,8 @@ def undo_last(conn: sqlite3.Connection, run: Run, runner: Runner, at: datetime) 
     last = updates.last_of_runner(conn, runner.id)
     if last is None or last.run_id != run.id:
         raise UserError("You have no update to undo.")
+    if activity_files.track_of_update(conn, last.id) is not None:  # the file's end was shared as a position
+        positions.forget(conn, last.chat_id, last.message_id)
     updates.delete(conn, last.id)
     posted = Posted(run, runner, last, 0)
     news.route_changed(conn, posted, news.route_m(conn, run.id), at)

@@ -61,6 +61,9 @@ def verify_init_data(init_data: str, bot_token: str, now: datetime, max_age: tim
     return _user(fields.get("user"))
 
 
+MAX_USER_ID = 2**53 - 1
+
+
 def _user(text: str | None) -> WebAppUser | None:
     if text is None:
         return None
@@ -72,6 +75,8 @@ def _user(text: str | None) -> WebAppUser | None:
         return None
     user_id, first_name = data.get("id"), data.get("first_name")
     if not isinstance(user_id, int) or isinstance(user_id, bool) or not isinstance(first_name, str):
+        return None
+    if not 0 < user_id <= MAX_USER_ID:  # Telegram's user ids fit 52 bits; SQLite's integers 63
         return None
 
     def text_or_none(key: str) -> str | None:

@@ -208,7 +208,7 @@ def create_web_app(
         headers = {"Cache-Control": "no-cache", "ETag": cached.etag, "Vary": f"Accept-Encoding, {INIT_DATA_HEADER}"}
         if request.headers.get("if-none-match") == cached.etag:
             return Response(status_code=304, headers=headers)
-        if "gzip" in request.headers.get("accept-encoding", ""):
+        if accepts_gzip(request.headers.get("accept-encoding", "")):
             headers["Content-Encoding"] = "gzip"
             return Response(cached.gzipped, media_type="application/json", headers=headers)
         return Response(cached.body, media_type="application/json", headers=headers)
@@ -244,6 +244,20 @@ def create_web_app(
     )
     app.add_middleware(_SecurityHeaders)
     return app
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip: listed (or "*") with a quality above 0."""
+    for coding in accept_encoding.lower().split(","):
+        name, _, params = coding.strip().partition(";")
+        if name.strip() not in ("gzip", "*"):
+            continue
+        quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+        try:
+            return float(quality) > 0
+        except ValueError:
+            return False
+    return False
 
 
 def _no_run() -> Response:
