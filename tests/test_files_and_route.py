@@ -251,3 +251,20 @@ async def test_a_file_before_any_run_is_answered_without_a_download(sim) -> None
     calls = await sim.send(sim.updates.document(MILIND, "run.gpx", "x", file_size=1_000))
     assert "/newrun" in calls[-1].text or "no run" in calls[-1].text.lower()
     assert all(c.method != DOWNLOAD for c in calls)
+
+
+async def test_a_watch_file_cannot_take_a_runners_day_past_what_a_person_can_run(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    await unity.say(MILIND, "/update 300 Typed the whole route at once")
+    reply = await unity.send_file(MILIND, "Morning_Run.gpx", day1_gpx())
+    stored = await unity.query(updates.of_day, 1, datetime(2021, 8, 15).date())
+    assert "more than a runner can cover in a day (320 km)" in reply
+    assert [e.update.metres for e in stored] == [300_000]
+
+
+async def test_a_watch_file_cannot_take_a_supporters_day_past_what_a_person_can_walk(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    await unity.say(ASHA, "/log 150")
+    reply = await unity.send_file(ASHA, "Morning_Walk.gpx", day1_gpx())
+    assert "more than a person walks or runs in a day (161 km)" in reply
+    assert [entry.metres for entry in [await unity.query(logs.last_of, 1, ASHA.id)]] == [150_000]

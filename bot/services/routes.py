@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot import stats
+from bot import plausibility, stats
 from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
 from bot.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
 from bot.errors import UserError
@@ -303,6 +303,8 @@ def _record(
     day = _activity_day(run, activity, now)
     runner = runners.get(conn, run.id, m.user_id)
     if runner is None:
+        before = logs.supporter_day_total(conn, run.id, m.user_id, day, m.chat_id, m.message_id)
+        plausibility.check_supporter_day(before, activity.distance_m, day)  # a watch file counts like a /log
         by_hand = activity_files.logged_by_hand(conn, run.id, m.user_id, day)
         logged = _log(conn, run, m, activity, day, now)
         _keep_file(conn, m, run, activity, now, log_id=logged.log.id)
@@ -312,6 +314,8 @@ def _record(
         for e in updates.of_day(conn, run.id, day)
         if e.update.runner_id == runner.id and activity_files.track_of_update(conn, e.update.id) is None
     )
+    before = updates.runner_day_total(conn, run.id, runner.id, day, m.chat_id, m.message_id)
+    plausibility.check_runner_day(before, activity.distance_m, day)  # a watch file counts like an /update
     stored = updates.add(
         conn, run_id=run.id, runner_id=runner.id, local_day=day, metres=activity.distance_m, note=m.note,
         photo_file_id=None, chat_id=m.chat_id, message_id=m.message_id, at=now,
