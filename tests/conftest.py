@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bot.simulator import Clock, Person, Simulator
 from storage import logs, pledges, runs, supporters
+
+if TYPE_CHECKING:
+    from tests.test_e2e import BotProcess, FakeTelegram
 
 ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
 MILIND = Person(2001, "Milind", "Soman", "milindrunning")
@@ -18,6 +23,28 @@ RAVI = Person(3002, "Ravi")
 UNITY_RUN = "/newrun The Unity Run | Mumbai | Statue of Unity | 416 | 2021-08-15 | 2021-08-22 | Asia/Kolkata"
 # 15 Aug 2021, 06:30 in Mumbai (IST, UTC+05:30)
 DAY1_MORNING = datetime(2021, 8, 15, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def telegram() -> Iterator[FakeTelegram]:
+    """The e2e tests' fake Bot API server on 127.0.0.1 (tests/test_e2e.py)."""
+    from tests.test_e2e import FakeTelegram  # that module imports this one
+
+    fake = FakeTelegram()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def bot(tmp_path, telegram) -> Iterator[BotProcess]:
+    """`python -m bot` as a process against that server."""
+    from tests.test_e2e import BotProcess
+
+    process = BotProcess(tmp_path, telegram)
+    yield process
+    if process.process and process.process.poll() is None:
+        process.process.kill()
+        process.process.wait()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -182,22 +182,6 @@ class BotProcess:
 
     def log_tail(self) -> str:
         return "bot log:\n" + "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def bot(tmp_path, telegram) -> Iterator[BotProcess]:
-    process = BotProcess(tmp_path, telegram)
-    yield process
-    if process.process and process.process.poll() is None:
-        process.process.kill()
-        process.process.wait()
 
 
 def test_the_bot_process_survives_a_stop_and_a_kill_and_counts_every_update_once(telegram, bot, tmp_path):

@@ -7,30 +7,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import ASHA
-from tests.test_e2e import PATIENCE, BotProcess, FakeTelegram
+from tests.test_e2e import PATIENCE
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def bot(tmp_path, telegram) -> Iterator[BotProcess]:
-    process = BotProcess(tmp_path, telegram)
-    yield process
-    if process.process and process.process.poll() is None:
-        process.process.kill()
-        process.process.wait()
 
 
 def test_a_second_bot_and_a_restore_refuse_while_the_bot_runs(telegram, bot, tmp_path):

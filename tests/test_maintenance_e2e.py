@@ -8,33 +8,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ASHA, ORGANISER, RAVI, UNITY_RUN
-from tests.test_e2e import PATIENCE, BotProcess, FakeTelegram
+from tests.test_e2e import PATIENCE, BotProcess
 
 pytestmark = pytest.mark.e2e
 
 WRONG_TOKEN = "7000000001:AAWrongTokenWrongTokenWrongToken000"
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def bot(tmp_path, telegram) -> Iterator[BotProcess]:
-    process = BotProcess(tmp_path, telegram)
-    yield process
-    if process.process and process.process.poll() is None:
-        process.process.kill()
-        process.process.wait()
 
 
 def command(bot: BotProcess, *args: str, **env: str) -> subprocess.CompletedProcess:

@@ -24,6 +24,7 @@ from storage.positions import Position
 from storage.runs import Run
 
 LATEST_UPDATES = 10
+MAX_DAYS = 1830  # the page lists the days of a run of up to five years (longer ones: the first five)
 TRACK_POINTS = 400
 BOARD = 10
 
@@ -151,19 +152,8 @@ def _public(conn: sqlite3.Connection, run: Run, now: datetime) -> dict[str, Any]
             "distance_m": run.distance_m,
             "stage": p.stage.name.lower(),
         },
-        "progress": {
-            "day": p.day,
-            "days_total": p.days_total,
-            "covered_m": p.covered_m,
-            "remaining_m": p.remaining_m,
-            "planned_m": p.planned_m,
-            "ahead_m": p.ahead_m,
-            "behind_m": p.behind_m,
-            "average_m_per_day": p.average_m_per_day,
-            "needed_m_per_day": p.needed_m_per_day,
-            "projected_finish": p.projected_finish.isoformat() if p.projected_finish else None,
-        },
-        "days": [_day(run, p, n, by_day) for n in range(1, p.days_total + 1)],
+        "progress": progress_fields(p),
+        "days": [_day(run, p, n, by_day) for n in range(1, min(p.days_total, MAX_DAYS) + 1)],
         "companions": [
             {"name": t.runner.name, "covered_m": t.metres} for t in runners.totals(conn, run.id) if not t.runner.is_lead
         ],
@@ -203,6 +193,22 @@ def _people(conn: sqlite3.Connection, run: Run) -> dict[str, Any]:
 
 def _hash(part: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def progress_fields(p: stats.Progress) -> dict[str, Any]:
+    """The page's `progress` part (README, "The JSON endpoint")."""
+    return {
+        "day": p.day,
+        "days_total": p.days_total,
+        "covered_m": p.covered_m,
+        "remaining_m": p.remaining_m,
+        "planned_m": p.planned_m,
+        "ahead_m": p.ahead_m,
+        "behind_m": p.behind_m,
+        "average_m_per_day": p.average_m_per_day,
+        "needed_m_per_day": p.needed_m_per_day,
+        "projected_finish": p.projected_finish.isoformat() if p.projected_finish else None,
+    }
 
 
 def _day(run: Run, p: stats.Progress, n: int, by_day: dict[date, updates.DayTotal]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot import stats
 from bot.position_privacy import LIVE, Fix, PositionMode, PositionPolicy, public_position, public_track
+from bot.services.live import progress_fields
 
 IST = ZoneInfo("Asia/Kolkata")
 START = date(2021, 8, 15)
@@ -129,18 +130,7 @@ def sample_page(
             "distance_m": DISTANCE_M,
             "stage": p.stage.name.lower(),
         },
-        "progress": {
-            "day": p.day,
-            "days_total": p.days_total,
-            "covered_m": p.covered_m,
-            "remaining_m": p.remaining_m,
-            "planned_m": p.planned_m,
-            "ahead_m": p.ahead_m,
-            "behind_m": p.behind_m,
-            "average_m_per_day": p.average_m_per_day,
-            "needed_m_per_day": p.needed_m_per_day,
-            "projected_finish": p.projected_finish.isoformat() if p.projected_finish else None,
-        },
+        "progress": progress_fields(p),
         "days": days,
         "companions": [{"name": "Ankita Konwar", "covered_m": sum(COMPANION_DAYS_M)}],
         "route": [[lat, lon] for lat, lon in ROUTE],
