@@ -208,3 +208,18 @@ async def test_reaching_the_pledge_brings_a_completion_card_once(unity):
     assert card.chat_id == ASHA.id and card.uploads["photo"].startswith(PNG)
     assert card.params["caption"] == "🏅 Asha: 10 km for The Unity Run"
     assert [c.method for c in before + after] == ["sendMessage", "sendMessage"]
+
+
+async def test_the_page_draws_the_planned_route_and_its_checkpoints_passed_or_ahead(unity, http):
+    from bot.demo_files import unity_route_gpx
+
+    await unity.send_file(ORGANISER, "unity.gpx", unity_route_gpx(), caption="/route")
+    unity.clock.now = ist(16, 18, 0)
+    await unity.say(MILIND, "/update 60 Past Vasai")  # Vasai is at km 53.5
+    page = (await http.get("/api/run.json")).json()
+
+    assert 2 <= len(page["route"]) <= 400 and page["route"][0] == pytest.approx([18.92, 72.83], abs=0.05)
+    vasai, virar = page["checkpoints"][:2]
+    assert (vasai["name"], round(vasai["at_m"], -2), vasai["passed_day"]) == ("Vasai", 53_500, 2)
+    assert (virar["name"], virar["passed_day"]) == ("Virar", None)
+    assert vasai["lat"] == pytest.approx(19.39, abs=0.1)

@@ -17,13 +17,16 @@ from typing import Any
 from bot import stats
 from bot.pictures import ChartData
 from bot.position_privacy import PositionMode, PositionPolicy, parse_policy, public_position, public_track
+from bot.route import simplify
+from bot.services import checkpoints as checkpoint_news
 from bot.services.runs import current, require_current
-from storage import pledges, positions, runners, runs, supporters, updates
+from storage import checkpoints, pledges, positions, runners, runs, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.positions import Position
 from storage.runs import Run
 
 LATEST_UPDATES = 10
+ROUTE_POINTS = 400  # the planned route on the page: enough to draw, small to send
 MAX_DAYS = 1830  # the page lists the days of a run of up to five years (longer ones: the first five)
 TRACK_POINTS = 400
 BOARD = 10
@@ -157,8 +160,7 @@ def _public(conn: sqlite3.Connection, run: Run, now: datetime) -> dict[str, Any]
         "companions": [
             {"name": t.runner.name, "covered_m": t.metres} for t in runners.totals(conn, run.id) if not t.runner.is_lead
         ],
-        "route": None,
-        "checkpoints": [],
+        **_route_parts(conn, run),
         "track": [[lat, lon, _iso(at)] for lat, lon, at in track],
         "position": None
         if position is None
@@ -193,6 +195,26 @@ def _people(conn: sqlite3.Connection, run: Run) -> dict[str, Any]:
 
 def _hash(part: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _route_parts(conn: sqlite3.Connection, run: Run) -> dict[str, Any]:
+    """The planned route (simplified for the page) and its checkpoints, each placed on it."""
+    route = checkpoint_news.route_of(conn, run.id)
+    if route is None:
+        return {"route": None, "checkpoints": []}
+    return {
+        "route": [[lat, lon] for lat, lon in simplify(route.points, ROUTE_POINTS)],
+        "checkpoints": [
+            {
+                "name": c.name,
+                "at_m": c.at_m,
+                "lat": route.point_at(c.at_m)[0],
+                "lon": route.point_at(c.at_m)[1],
+                "passed_day": (c.passed_on - run.start_date).days + 1 if c.passed_on else None,
+            }
+            for c in checkpoints.of_run(conn, run.id)
+        ],
+    }
 
 
 def progress_fields(p: stats.Progress) -> dict[str, Any]:
