@@ -197,16 +197,22 @@ def test_an_unreachable_telegram_is_retried_one_line_per_attempt_and_a_stop_ends
     assert "Traceback" not in log.read_text()
 
 
-def test_the_token_appears_in_no_log_line_at_debug(tmp_path, telegram):
+def started_bot(tmp_path, telegram, **settings: str) -> tuple[Path, subprocess.Popen]:
+    """`python -m bot` against the fake Telegram, its output in bot.log; once it has started polling."""
     log = tmp_path / "bot.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot"], cwd=tmp_path,
-            env=environment(tmp_path, BOT_API_BASE_URL=telegram.base_url, LOG_LEVEL="DEBUG"),
+            env=environment(tmp_path, BOT_API_BASE_URL=telegram.base_url, **settings),
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
+    telegram.wait(lambda: any(c.method == "deleteWebhook" for c in telegram.calls), "the bot started")
+    return log, process
+
+
+def test_the_token_appears_in_no_log_line_at_debug(tmp_path, telegram):
+    log, process = started_bot(tmp_path, telegram, LOG_LEVEL="DEBUG")
     try:
-        telegram.wait(lambda: any(c.method == "deleteWebhook" for c in telegram.calls), "the bot started")
         time.sleep(0.5)  # a getUpdates or two
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=QUICK) == 0
@@ -260,15 +266,8 @@ def test_the_demo_on_a_file_that_is_not_a_database_says_so_in_one_line(tmp_path)
 
 
 def test_a_token_revoked_while_running_stops_the_bot_in_one_line(tmp_path, telegram, monkeypatch):
-    log = tmp_path / "bot.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=tmp_path,
-            env=environment(tmp_path, BOT_API_BASE_URL=telegram.base_url, LOG_LEVEL="WARNING"),
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    log, process = started_bot(tmp_path, telegram, LOG_LEVEL="WARNING")
     try:
-        telegram.wait(lambda: any(c.method == "deleteWebhook" for c in telegram.calls), "the bot started")
         monkeypatch.setattr("tests.test_e2e.FAKE_TOKEN", OTHER_TOKEN)  # the fake now refuses the bot's token
         telegram.push(telegram.updates.text(ASHA, "/progress"))  # ends the getUpdates in hand
         assert process.wait(timeout=QUICK) == 2
