@@ -35,6 +35,7 @@ ALL = Update.ALL_TYPES
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open while there is nothing new
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0  # back-off after a failed getUpdates, doubling each time
 MAX_IN_HAND = 1000  # updates fetched and not yet handled; polling waits above it (flat memory)
+sleep = asyncio.sleep  # the back-off's waits (tests replace it)
 SHUTDOWN_GRACE = 20.0  # seconds a stop waits for the updates in hand; the rest are handled at the next start
 
 
@@ -129,7 +130,7 @@ async def poll(app: Application, stop: asyncio.Event, poll_timeout: int = POLL_T
             except (NetworkError, Conflict, RetryAfter) as exc:  # TimedOut is a NetworkError; Conflict: another poller
                 delay = min(max(delay * 2, FIRST_DELAY), MAX_DELAY)
                 log.warning("getUpdates failed (%s); trying again in %.0f s", exc, delay)
-                await _unless_stopped(stop, asyncio.sleep(delay))
+                await _unless_stopped(stop, sleep(delay))
                 continue
             delay = 0.0
             app.bot_data[live_page.LAST_POLL] = datetime.now(UTC)  # for /healthz

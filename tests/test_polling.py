@@ -316,3 +316,70 @@ def test_a_hundred_waiting_marks_ask_to_be_written(monkeypatch):
         assert not once.finish(n)
     once.begin(999, DAY1_MORNING)
     assert once.finish(999)
+
+
+async def test_getupdates_asks_for_every_kind_of_update_long_polls_and_confirms_on_stop(sim):
+    queued = [sim.updates.text(ASHA, "/progress")]
+    stop = asyncio.Event()
+    Telegram(sim, queued, stop)
+    await polling.poll(sim.app, stop, poll_timeout=7)
+    polls = [c.params for c in sim.api.calls if c.method == "getUpdates"]
+    assert polls[0]["timeout"] == 7 and "offset" not in polls[0]
+    assert set(polls[0]["allowed_updates"]) == set(Update.ALL_TYPES)  # my_chat_member and callbacks too
+    assert polls[-1] == {"offset": queued[0]["update_id"] + 1, "timeout": 0, "limit": 1,
+                         "allowed_updates": polls[0]["allowed_updates"]}  # fmt: skip
+
+
+async def test_the_back_off_doubles_up_to_its_cap_and_starts_again_after_a_success(sim, monkeypatch):
+    waits: list[float] = []
+
+    async def recorded(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(polling, "sleep", recorded)
+    monkeypatch.setattr(polling, "FIRST_DELAY", 1.0)
+    monkeypatch.setattr(polling, "MAX_DELAY", 5.0)
+    stop = asyncio.Event()
+    telegram = Telegram(sim, [sim.updates.text(ASHA, "/progress")], stop)
+    telegram.failures = 4
+    confirmations: list[int] = []
+
+    def flaky(method: str, params: dict):
+        if method == "getUpdates" and params.get("offset"):
+            confirmations.append(params["offset"])
+            if len(confirmations) == 1:  # one more failure after the batch came through
+                return error(502, "Bad Gateway")
+        return telegram(method, params)
+
+    sim.api.responder = flaky
+    await polling.poll(sim.app, stop, poll_timeout=0)
+    assert waits == [1.0, 2.0, 4.0, 5.0, 1.0]  # doubled, capped at 5 s, back to 1 s after a success
+
+
+async def test_a_stop_gives_up_on_an_update_that_does_not_finish_and_it_is_handled_at_the_next_start(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(polling, "SHUTDOWN_GRACE", 0.05)
+    stuck = asyncio.Event()
+    real = ChatOrder.do_process_update
+
+    async def never(self, update, coroutine):
+        await stuck.wait()
+        await real(self, update, coroutine)
+
+    async with Simulator(tmp_path / "bot.db") as first:
+        monkeypatch.setattr(ChatOrder, "do_process_update", never)
+        stop = asyncio.Event()
+        progress = first.updates.text(ASHA, "/progress")
+        Telegram(first, [progress], stop)
+        await polling.poll(first.app, stop, poll_timeout=0)
+        assert first.api.sent() == []
+    monkeypatch.setattr(ChatOrder, "do_process_update", real)
+    monkeypatch.setattr(polling, "SHUTDOWN_GRACE", 20.0)
+    async with Simulator(tmp_path / "bot.db") as again:
+        stop = asyncio.Event()
+        later = again.updates.text(RAVI, "/progress")
+        later["update_id"] = progress["update_id"] + 1  # Telegram's next id (a new Updates counts from the start)
+        Telegram(again, [later], stop)
+        await polling.poll(again.app, stop, poll_timeout=0)
+        assert sorted(c.chat_id for c in again.api.sent()) == sorted([ASHA.id, RAVI.id])
