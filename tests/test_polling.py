@@ -12,7 +12,7 @@ from bot import exactly_once, polling
 from bot.concurrency import ChatOrder
 from bot.context import HANDLED
 from bot.jobs import HOUSEKEEPING
-from bot.simulator import Clock, Simulator, error, group_chat
+from bot.simulator import Clock, FakeBotAPI, Simulator, error, group_chat
 from storage import followers, inbox
 from storage.db import Database
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
@@ -383,3 +383,32 @@ async def test_a_stop_gives_up_on_an_update_that_does_not_finish_and_it_is_handl
         Telegram(again, [later], stop)
         await polling.poll(again.app, stop, poll_timeout=0)
         assert sorted(c.chat_id for c in again.api.sent()) == sorted([ASHA.id, RAVI.id])
+
+
+class HangingTelegram(FakeBotAPI):
+    """A getUpdates that Telegram holds open (a long poll with nothing new), until it is cancelled."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock=clock)
+        self.cancelled = asyncio.Event()
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs):  # type: ignore[override]
+        if url.endswith("/getUpdates"):
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled.set()
+                raise
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+
+async def test_a_stop_cancels_the_long_poll_in_hand_at_once(tmp_path):
+    clock = Clock(DAY1_MORNING)
+    api = HangingTelegram(clock)
+    async with Simulator(tmp_path / "bot.db", clock=clock, api=api) as sim:
+        stop = asyncio.Event()
+        poller = asyncio.create_task(polling.poll(sim.app, stop, poll_timeout=30))
+        await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(poller, 2)  # not the 30 s the long poll would have taken
+    assert api.cancelled.is_set()
