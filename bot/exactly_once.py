@@ -104,6 +104,12 @@ async def receive(db: Database, updates: Sequence[Update], now: datetime) -> set
     return await db.transaction(lambda conn: inbox.store(conn, batch, now), changes=())
 
 
+async def stored(db: Database, ids: Sequence[int], bot: Bot) -> list[Update]:
+    """Updates stored in the inbox and not handled yet, by id, in Telegram's order."""
+    found = await db.read(lambda conn: inbox.by_ids(conn, ids))
+    return [Update.de_json(payload, bot) for _, payload in found]
+
+
 async def unhandled(db: Database, bot: Bot) -> list[Update]:
     """Updates stored before a crash (or a stop with work in hand) and not handled: to handle first."""
     stored = await db.read(inbox.unhandled)

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ T = TypeVar("T")
 ALL = Update.ALL_TYPES
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates open while there is nothing new
 FIRST_DELAY, MAX_DELAY = 1.0, 30.0  # back-off after a failed getUpdates, doubling each time
+PER_CHAT = 20  # of one chat in hand at once: a group's replies go out at 20 a minute anyway
 MAX_IN_HAND = 1000  # updates fetched and not yet handled; polling waits above it (flat memory)
 sleep = asyncio.sleep  # the back-off's waits (tests replace it)
 SHUTDOWN_GRACE = 20.0  # seconds a stop waits for the updates in hand; the rest are handled at the next start
@@ -79,7 +81,10 @@ def _stop_on_signals(stop: Callable[[], None]) -> None:
 
 
 class InHand:
-    """The updates handed to the processor and not finished: at most MAX_IN_HAND."""
+    """The updates handed to the processor and not finished: at most MAX_IN_HAND, at most PER_CHAT of
+    one chat. A chat's updates beyond that wait in the inbox, where they are stored already (their ids
+    in memory), and are handed over as the chat's own go through: a flooded group, held by its limit of
+    20 messages a minute, never fills the room the other chats need."""
 
     def __init__(self, app: Application) -> None:
         self.app = app
@@ -87,22 +92,62 @@ class InHand:
         self.processor = app.update_processor
         self.tasks: set[asyncio.Task[None]] = set()
         self._room = asyncio.Semaphore(MAX_IN_HAND)
+        self._of_chat: Counter[int] = Counter()
+        self._waiting: dict[int, deque[int]] = defaultdict(deque)  # chat -> update ids left in the inbox
 
     async def hand(self, update: Update) -> None:
+        chat = update.effective_chat.id if update.effective_chat else None
+        if chat is not None and (self._waiting[chat] or self._of_chat[chat] >= PER_CHAT):
+            self._waiting[chat].append(update.update_id)  # after the chat's earlier ones, in order
+            return
         await self._room.acquire()
+        self._submit(update, chat)
+
+    def _submit(self, update: Update, chat: int | None) -> None:
+        if chat is not None:
+            self._of_chat[chat] += 1
         task = self.processor.submit(update, self.app.process_update(update))
         self.tasks.add(task)
-        task.add_done_callback(self._done)
+        task.add_done_callback(lambda done: self._done(done, chat))
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, task: asyncio.Task[None], chat: int | None) -> None:
         self.tasks.discard(task)
         self._room.release()
+        if chat is None:
+            return
+        self._of_chat[chat] -= 1
+        if not task.cancelled():
+            self._refill(chat)
+
+    def _refill(self, chat: int) -> None:
+        """Once none of the chat's updates is in hand, its next ones come from the inbox."""
+        if self._waiting[chat] and self._of_chat[chat] == 0:
+            refill = asyncio.ensure_future(self._next_of(chat))
+            self.tasks.add(refill)
+            refill.add_done_callback(self.tasks.discard)
+
+    async def _next_of(self, chat: int) -> None:
+        """The chat's next updates, read back from the inbox and handed over in Telegram's order."""
+        waiting = self._waiting[chat]
+        ids = [waiting.popleft() for _ in range(min(PER_CHAT, len(waiting)))]
+        reserved = len(ids)
+        self._of_chat[chat] += reserved  # held: no newer update of the chat goes ahead of these
+        try:
+            for update in await exactly_once.stored(self.app.bot_data[DB], ids, self.app.bot):
+                await self._room.acquire()
+                self._submit(update, chat)
+                self._of_chat[chat] -= 1  # its hold passes to its task
+                reserved -= 1
+        finally:
+            self._of_chat[chat] -= reserved  # handled meanwhile, or the stop came first
+        self._refill(chat)  # when none of these was left to hand over
 
     async def finish(self, grace: float) -> None:
         """Wait up to `grace` seconds for the updates in hand; cancel the rest (they stay in the inbox)."""
-        if not self.tasks:
-            return
-        _, late = await asyncio.wait(set(self.tasks), timeout=grace)
+        deadline = asyncio.get_running_loop().time() + grace
+        while self.tasks and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            await asyncio.wait(set(self.tasks), timeout=left)  # a chat's waiting updates join as others end
+        late = set(self.tasks)
         for task in late:
             task.cancel()
         if late:

@@ -45,3 +45,14 @@ def handled_since(conn: sqlite3.Connection, moment: datetime) -> set[int]:
 
 def forget_before(conn: sqlite3.Connection, moment: datetime) -> None:
     conn.execute("DELETE FROM inbox WHERE handled_at < ?", (to_text(moment),))
+
+
+def by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[tuple[int, dict[str, Any]]]:
+    """These updates, as stored and not handled, oldest first."""
+    rows = fetch_all(
+        conn,
+        "SELECT update_id, payload FROM inbox WHERE update_id IN (SELECT value FROM json_each(?))"
+        " AND handled_at IS NULL ORDER BY update_id",
+        (json.dumps(list(ids)),),
+    )
+    return [(row[0], json.loads(row[1])) for row in rows]

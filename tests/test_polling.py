@@ -412,3 +412,31 @@ async def test_a_stop_cancels_the_long_poll_in_hand_at_once(tmp_path):
         stop.set()
         await asyncio.wait_for(poller, 2)  # not the 30 s the long poll would have taken
     assert api.cancelled.is_set()
+
+
+async def test_a_flood_bigger_than_the_room_in_hand_holds_up_no_other_chat_and_keeps_its_order(unity, monkeypatch):
+    monkeypatch.setattr(polling, "PER_CHAT", 3)
+    monkeypatch.setattr(polling, "MAX_IN_HAND", 5)  # fewer than the flood: without the per-chat cap, it fills it
+    flood = [unity.updates.text(RAVI, f"/log {n}", FLOODED) for n in range(1, 13)]
+    private = unity.updates.text(ASHA, "/progress")
+    released = asyncio.Event()
+    real = ChatOrder.do_process_update
+    answered: list[int] = []
+
+    async def group_waits(self, update, coroutine):
+        if update.effective_chat.id == FLOODED["id"]:
+            await released.wait()  # the group's limit: its replies wait
+        await real(self, update, coroutine)
+        answered.append(update.effective_chat.id)
+        if update.effective_chat.id == ASHA.id:
+            released.set()
+
+    monkeypatch.setattr(ChatOrder, "do_process_update", group_waits)
+    unity.clock.advance(hours=11)
+    stop = asyncio.Event()
+    Telegram(unity, [*flood, private], stop)
+    await asyncio.wait_for(polling.poll(unity.app, stop, poll_timeout=0), 10)  # stuck for ever without the cap
+
+    assert answered[0] == ASHA.id and answered.count(FLOODED["id"]) == 12
+    logged = [c.text.split("<b>")[1].split(" km")[0] for c in unity.api.sent(FLOODED["id"])]
+    assert logged == [str(n) for n in range(1, 13)]  # in Telegram's order, the waiting ones read back from the inbox
