@@ -22,6 +22,7 @@ from pathlib import Path
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from storage import schema
 from storage.db import Database, NewerSchemaError
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,12 @@ async def check_database(path: str) -> None:
     except (sqlite3.Error, OSError) as exc:
         raise StartupError(f"Database {path} cannot be used: {_database_reason(exc)}") from None
     try:
-        await db.transaction(_write_probe, changes=())
+        await db.transaction(schema.write_probe, changes=())
     except (sqlite3.Error, OSError) as exc:
         raise StartupError(f"Database {path} cannot be used: {_database_reason(exc)}") from None
     finally:
         with contextlib.suppress(sqlite3.Error, OSError):
             await db.close()
-
-
-def _write_probe(conn: sqlite3.Connection) -> None:
-    """A write that changes nothing: it fails on a read-only file or folder."""
-    (version,) = conn.execute("PRAGMA user_version").fetchone()
-    conn.execute(f"PRAGMA user_version = {int(version):d}")
 
 
 def _database_reason(exc: BaseException) -> str:

@@ -30,3 +30,9 @@ def split_statements(script: str) -> list[str]:
     if current.strip():
         statements.append(current.strip())
     return statements
+
+
+def write_probe(conn: sqlite3.Connection) -> None:
+    """A write that changes nothing: it fails on a read-only file or folder (checked at start)."""
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    conn.execute(f"PRAGMA user_version = {int(version):d}")

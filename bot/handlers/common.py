@@ -35,6 +35,11 @@ def is_command_for(message: Message, name: str, bot_username: str) -> bool:
     )
 
 
+def first_name_of(user: User) -> str:
+    """The name a supporter is shown by (the board, replies)."""
+    return (user.first_name or "Supporter")[:64]
+
+
 def display_name(user: User) -> str:
     return " ".join(filter(None, (user.first_name, user.last_name)))[:64] or "Runner"
 

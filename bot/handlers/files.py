@@ -8,7 +8,7 @@ from telegram import Document, Message, MessageOriginUser, Update
 from bot import render_route
 from bot.context import BotContext
 from bot.errors import UserError
-from bot.handlers.common import command_text, message_of, person_of, reply, sent_at
+from bot.handlers.common import command_text, first_name_of, message_of, person_of, reply, sent_at
 from bot.services import routes
 
 
@@ -52,7 +52,7 @@ async def activity(update: Update, context: BotContext) -> None:
         )
     sent = routes.ActivityMessage(
         user_id=user.id,
-        first_name=(user.first_name or "Supporter")[:64],
+        first_name=first_name_of(user),
         file_unique_id=document.file_unique_id,
         file_name=document.file_name or "",
         file_size=document.file_size,

@@ -3,12 +3,12 @@
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import pictures, render
 from bot.context import BotContext
 from bot.handlers import guards
-from bot.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
+from bot.handlers.common import command_text, first_name_of, is_command_for, message_of, person_of, reply, sent_at
 from bot.parsing import parse_log, parse_pledge
 from bot.services import nudges, pledges
 
@@ -18,15 +18,11 @@ CHOICE_PATTERN = r"^pledge (5|10|25)%$"
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(c, callback_data=CHOICE_DATA.format(c)) for c in CHOICES]])
 
 
-def _first_name(user: User) -> str:
-    return (user.first_name or "Supporter")[:64]
-
-
 async def pledge(update: Update, context: BotContext) -> None:
     message, user = message_of(update), person_of(update)
     choice = parse_pledge(command_text(message))
     result = await pledges.pledge(
-        context.db, user_id=user.id, first_name=_first_name(user), choice=choice, at=sent_at(message)
+        context.db, user_id=user.id, first_name=first_name_of(user), choice=choice, at=sent_at(message)
     )
     await message.reply_text(render.pledged(result), reply_markup=KEYBOARD)
 
@@ -43,7 +39,7 @@ async def choose(update: Update, context: BotContext) -> None:
     choice = parse_pledge((query.data or "").removeprefix(CHOICE_DATA.format("")))
     user = query.from_user
     result = await pledges.pledge(
-        context.db, user_id=user.id, first_name=_first_name(user), choice=choice, at=context.now()
+        context.db, user_id=user.id, first_name=first_name_of(user), choice=choice, at=context.now()
     )
     chat = update.effective_chat
     await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))
@@ -65,7 +61,7 @@ async def _send_card(message: Message, result: pledges.Logged) -> None:
 def _log_message(update: Update) -> pledges.LogMessage:
     message, user = message_of(update), person_of(update)
     entry = parse_log(command_text(message))
-    return pledges.LogMessage(user.id, _first_name(user), entry, message.chat_id, message.message_id)
+    return pledges.LogMessage(user.id, first_name_of(user), entry, message.chat_id, message.message_id)
 
 
 async def log_km(update: Update, context: BotContext) -> None:
@@ -84,7 +80,7 @@ async def edit_log(update: Update, context: BotContext) -> None:
 
 async def my_pledge(update: Update, context: BotContext) -> None:
     message, user = message_of(update), person_of(update)
-    standing = await pledges.my_pledge(context.db, user.id, _first_name(user), sent_at(message))
+    standing = await pledges.my_pledge(context.db, user.id, first_name_of(user), sent_at(message))
     keyboard = KEYBOARD if standing.status.pledged_m is None else None
     await message.reply_text(render.my_pledge(standing), reply_markup=keyboard)
 
@@ -103,7 +99,7 @@ async def show(update: Update, context: BotContext) -> None:
 
 async def _set_hidden(update: Update, context: BotContext, hidden: bool) -> None:
     user = person_of(update)
-    await pledges.set_hidden(context.db, user.id, _first_name(user), hidden, sent_at(message_of(update)))
+    await pledges.set_hidden(context.db, user.id, first_name_of(user), hidden, sent_at(message_of(update)))
     await reply(update, render.hidden(hidden))
 
 
@@ -117,5 +113,5 @@ async def nudge(update: Update, context: BotContext) -> None:
 
 async def _set_quiet(update: Update, context: BotContext, quiet: bool) -> None:
     user = person_of(update)
-    result = await nudges.set_quiet(context.db, user.id, _first_name(user), quiet, sent_at(message_of(update)))
+    result = await nudges.set_quiet(context.db, user.id, first_name_of(user), quiet, sent_at(message_of(update)))
     await reply(update, render.reminders(result, context.settings.summary_time))

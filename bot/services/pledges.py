@@ -26,7 +26,7 @@ def _status(run: Run, pledged_m: int | None, logged_m: int, today: date) -> Stat
     return pledge_math.status(pledged_m, logged_m, run.distance_m, today, run.start_date, run.end_date)
 
 
-def _join(conn: sqlite3.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> Pledge:
+def join_run(conn: sqlite3.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> Pledge:
     supporters.save(conn, user_id, first_name, at)
     return pledges.join(conn, run.id, user_id, at)
 
@@ -48,7 +48,7 @@ async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeC
         if today > run.end_date:
             raise UserError(f"{run.title} was planned to end on {run.end_date:%d %b %Y}: pledges are closed.")
         metres = resolve_pledge(choice, run.distance_m)
-        before = _join(conn, run, user_id, first_name, at)
+        before = join_run(conn, run, user_id, first_name, at)
         pledges.set_pledged(conn, run.id, user_id, metres, at)
         return Pledged(run, first_name, before.pledged_m, _status(run, metres, before.logged_m, today))
 
@@ -75,7 +75,7 @@ def _log_day(run: Run, sent: datetime, yesterday: bool) -> date:
     return day
 
 
-def _logged(
+def standing_after_log(
     conn: sqlite3.Connection, run: Run, first_name: str, log: Log, at: datetime, before_m: int | None = None
 ) -> Logged:
     """The supporter's standing after a log changed; congratulates once when the pledge is reached."""
@@ -108,7 +108,7 @@ def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
     run = require_open(conn)
     day = _log_day(run, at, m.entry.yesterday)
     _check_day(conn, run, day, m)
-    _join(conn, run, m.user_id, m.first_name, at)
+    join_run(conn, run, m.user_id, m.first_name, at)
     stored = logs.add(
         conn,
         run_id=run.id,
@@ -122,7 +122,7 @@ def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
     )
     stored = stored or logs.by_message(conn, m.chat_id, m.message_id)
     assert stored is not None
-    return _logged(conn, run, m.first_name, stored, at)
+    return standing_after_log(conn, run, m.first_name, stored, at)
 
 
 def _check_day(conn: sqlite3.Connection, run: Run, day: date, m: LogMessage) -> None:
@@ -148,7 +148,7 @@ def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: da
     day = _log_day(run, sent_at, m.entry.yesterday)
     _check_day(conn, run, day, m)
     corrected = logs.correct(conn, earlier.id, day, m.entry.metres, m.entry.note, at)
-    return _logged(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
+    return standing_after_log(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
 
 
 @dataclass(frozen=True)

@@ -339,7 +339,7 @@ def _record(
 def _log(
     conn: sqlite3.Connection, run: Run, m: ActivityMessage, activity: Activity, day: date, now: datetime
 ) -> pledges.Logged:
-    pledges._join(conn, run, m.user_id, m.first_name, now)
+    pledges.join_run(conn, run, m.user_id, m.first_name, now)
     entry = LogEntry(metres=activity.distance_m, yesterday=False, note=m.note)
     stored = logs.add(
         conn, run_id=run.id, user_id=m.user_id, local_day=day, metres=entry.metres, note=entry.note,
@@ -347,7 +347,7 @@ def _log(
     )  # fmt: skip
     if stored is None:
         raise UserError("This message was counted already.")
-    return pledges._logged(conn, run, m.first_name, stored, now)
+    return pledges.standing_after_log(conn, run, m.first_name, stored, now)
 
 
 def _place_of(conn: sqlite3.Connection, run: Run, point: tuple[float, float]) -> str | None:
