@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bench.data import LOG_MESSAGE_BASE, SUPPORTER_BASE, cached_db, working_copy
-from bot.maintenance import restore
+from bot.ops.maintenance import restore
 from storage.backup import backup, inspect
 
 T = TypeVar("T")

@@ -22,9 +22,9 @@ from typing import Any
 from bench.data import SUMMARY_AT
 from bench.fakes import prefix_of
 from bench.harness import BotHarness
-from bot import photos
-from bot.jobs import SUMMARIES
-from bot.simulator import Clock
+from bot.demo.simulator import Clock
+from bot.edge import photos
+from bot.edge.jobs import SUMMARIES
 
 SUMMARY = prefix_of("📰 Daily summary")
 

@@ -26,8 +26,8 @@ from telegram.ext import AIORateLimiter
 from telegram.request import RequestData
 
 from bench.data import SUPPORTER_BASE, TODAY, cached_db, working_copy
-from bot import polling
-from bot.simulator import Clock, FakeBotAPI, Params, Person, Simulator, group_chat
+from bot.demo.simulator import Clock, FakeBotAPI, Params, Person, Simulator, group_chat
+from bot.edge import polling
 
 LATENCY = 0.05  # seconds the fake Bot API takes to answer each call
 OVERALL_PER_S, GROUP_PER_MIN = 30, 20  # Telegram's limits for a bot's messages

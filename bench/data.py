@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.harness import ANKITA, MILIND, ORGANISER, BotHarness
-from bot.simulator import Clock
+from bot.demo.simulator import Clock
 
 REPO = Path(__file__).resolve().parent.parent
 UNITY_RUN = "/newrun The Unity Run | Mumbai | Statue of Unity | 416 | 2021-08-15 | 2021-08-22 | Asia/Kolkata"

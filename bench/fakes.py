@@ -1,6 +1,6 @@
 """The Bot API the bench talks to: answers instantly, counts what was sent, keeps nothing it need not.
 
-`BenchBotAPI` is the request layer (like bot.simulator.FakeBotAPI, whose answers it reuses) for the
+`BenchBotAPI` is the request layer (like bot.demo.simulator.FakeBotAPI, whose answers it reuses) for the
 in-process sections; `FakeBotServer` is a tiny HTTP server on 127.0.0.1 for the start-up section.
 """
 
@@ -17,7 +17,7 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import RequestData
 
-from bot.simulator import Call, FakeBotAPI
+from bot.demo.simulator import Call, FakeBotAPI
 
 SENDS = ("sendMessage", "sendPhoto")
 PREFIX = 12  # characters of a sent text that `prefixes` counts by

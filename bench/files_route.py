@@ -27,16 +27,16 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bot import demo_files
-from bot.activity_files import ActivityFileError, read_activity, read_activity_bounded
-from bot.route import Route, place
-from bot.safe_gpx import MAX_FILE_BYTES
+from bot.demo import files as demo_files
+from bot.domain.geometry import Route, place
+from bot.files.activity_files import ActivityFileError, read_activity, read_activity_bounded
+from bot.files.safe_gpx import MAX_FILE_BYTES
 
 POINTS = 100_000
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) parent
 _CHILD = """
 import sys
-from bot.activity_files import read_activity
+from bot.files.activity_files import read_activity
 path = sys.argv[1]
 if path:
     with open(path, "rb") as f:

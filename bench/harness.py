@@ -1,5 +1,5 @@
-"""The applications the bench drives: the real bot (bot/app.py) and the bare PTB floor, both with a
-BenchBotAPI at the request layer, set up the way `run_polling` (and bot.simulator.Simulator) would."""
+"""The applications the bench drives: the real bot (bot/edge/app.py) and the bare PTB floor, both with a
+BenchBotAPI at the request layer, set up the way `run_polling` (and bot.demo.simulator.Simulator) would."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, MessageHandler, filters
 
 from bench.fakes import BenchBotAPI
-from bot.simulator import FAKE_TOKEN, Clock, Params, Person, Simulator
+from bot.demo.simulator import FAKE_TOKEN, Clock, Params, Person, Simulator
 
 ORGANISER = Person(1001, "Priya", "Organiser", "priya_org")
 MILIND = Person(2001, "Milind", "Soman", "milindrunning")

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.data import RUN_DAYS, SUPPORTER_BASE, epoch
 from bench.harness import ANKITA, MILIND
-from bot.simulator import Person, Updates
+from bot.demo.simulator import Person, Updates
 
 # command -> share of the updates, in percent
 MIX = {"progress": 40, "today": 20, "log": 15, "pledge": 10, "supporters": 10, "update": 5}

@@ -28,8 +28,8 @@ from bench import mix
 from bench.data import SUMMARY_AT, TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
 from bench.sections import _de_json
-from bot.jobs import SUMMARIES
-from bot.simulator import Clock
+from bot.demo.simulator import Clock
+from bot.edge.jobs import SUMMARIES
 
 SORT = os.environ.get("PROFILE_SORT", "tottime")  # or cumtime
 

@@ -30,7 +30,7 @@ from bench import files_route, mix
 from bench.data import REPO, TODAY, add_subscriptions, cached_db, working_copy
 from bench.fakes import FakeBotServer
 from bench.harness import BareHarness, BotHarness
-from bot.simulator import Clock
+from bot.demo.simulator import Clock
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The live page's sections: `web` (its JSON under load, and what serving it costs the bot) and `chart`
 (drawing the chart, and the daily summary with its chart to many chats, uploaded once).
 
-The bot and the page's server share one event loop in one process, as in production (bot.live_page):
+The bot and the page's server share one event loop in one process, as in production (bot.edge.live_page):
 load on the page is time the bot's updates wait for. The load comes from other processes (wrk, or
 bench/steady_client.py), on 127.0.0.1 only.
 """
@@ -29,10 +29,10 @@ from bench import mix, web_load
 from bench.data import TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
 from bench.sections import Options, _de_json, _forget_runner_updates, _last_update_id, _subprocess_env
-from bot import live_page
-from bot.demo import run_demo
-from bot.pictures import ChartData, progress_chart
-from bot.simulator import Clock, Simulator
+from bot.demo.play import run_demo
+from bot.demo.simulator import Clock, Simulator
+from bot.edge import live_page
+from bot.replies.pictures import ChartData, progress_chart
 from bot.web.server import WebServer, serve
 
 MAX_LOAD_SECONDS = 600  # the steady client's own bound (its longest)

@@ -1,5 +1,5 @@
 """`python -m bot [run]` starts the bot with long polling; `python -m bot demo` plays the Unity Run offline;
-`backup PATH`, `restore PATH` and `check` look after the database and the settings (bot/maintenance.py)."""
+`backup PATH`, `restore PATH` and `check` look after the database and the settings (bot/ops/maintenance.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot import maintenance, polling, startup
-from bot.app import build_application
-from bot.config import ConfigError, load_settings
-from bot.demo import run_demo
-from bot.demo_serve import DEFAULT_PORT, serve_demo
-from bot.instance_lock import AlreadyRunning, InstanceLock
+from bot.demo.play import run_demo
+from bot.demo.serve import DEFAULT_PORT, serve_demo
+from bot.edge import polling
+from bot.edge.app import build_application
+from bot.ops import maintenance, startup
+from bot.ops.config import ConfigError, load_settings
+from bot.ops.instance_lock import AlreadyRunning, InstanceLock
 from bot.web.listen_error import CannotListen
 from storage.db import NewerSchemaError
 

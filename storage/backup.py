@@ -189,7 +189,7 @@ def replace_database(backup_path: str | Path, db_path: str | Path, now: datetime
     """Put a copy of the backup in place of the database; return where the replaced database was kept.
     Raises BackupError (or OSError) when the copy fails; the database is then untouched.
 
-    The caller makes sure no process uses the database (bot.instance_lock). The database replaced is
+    The caller makes sure no process uses the database (bot.ops.instance_lock). The database replaced is
     kept as `bot.db.before-restore-<time>.bak` (with its `-wal`, which holds its latest transactions),
     byte for byte, so even a damaged one can be looked at later."""
     db = Path(db_path)

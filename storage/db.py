@@ -50,7 +50,7 @@ class NewerSchemaError(RuntimeError):
 
 
 class Marks(Protocol):
-    """Where a transaction gets the handled marks it commits with its writes (bot.exactly_once)."""
+    """Where a transaction gets the handled marks it commits with its writes (bot.edge.exactly_once)."""
 
     def pending(self) -> Sequence[Mark]: ...
 

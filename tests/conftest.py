@@ -1,4 +1,4 @@
-"""Fixtures: the real Application from bot/app.py behind a fake Bot API, on a temporary database."""
+"""Fixtures: the real Application from bot/edge/app.py behind a fake Bot API, on a temporary database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.simulator import Clock, Person, Simulator
+from bot.demo.simulator import Clock, Person, Simulator
 from storage import logs, pledges, runs, supporters
 
 if TYPE_CHECKING:

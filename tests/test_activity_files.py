@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import gpxpy.gpx
 import pytest
 
-from bot import demo_files
-from bot.activity_files import (
+from bot.demo import files as demo_files
+from bot.files.activity_files import (
     TRACK_MAX_POINTS,
     Activity,
     ActivityFileError,
@@ -19,7 +19,7 @@ from bot.activity_files import (
     read_activity,
     read_activity_bounded,
 )
-from bot.safe_gpx import MAX_FILE_BYTES, MAX_POINTS
+from bot.files.safe_gpx import MAX_FILE_BYTES, MAX_POINTS
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 import logging
 
+from bot.demo.simulator import Clock, Person, Simulator, error
 from bot.services import tracking
-from bot.simulator import Clock, Person, Simulator, error
 from tests.conftest import ASHA, DAY1_MORNING, ORGANISER, UNITY_RUN, invite
 
 

@@ -11,7 +11,7 @@ import random
 from bench import mix, report, sections
 from bench.data import TODAY
 from bench.harness import BotHarness
-from bot.simulator import Clock
+from bot.demo.simulator import Clock
 
 
 def tiny(tmp_path) -> sections.Options:

@@ -7,8 +7,8 @@ import asyncio
 
 from telegram import Update
 
-from bot.concurrency import ChatOrder
-from bot.simulator import Clock, Person, Updates, group_chat
+from bot.demo.simulator import Clock, Person, Updates, group_chat
+from bot.edge.concurrency import ChatOrder
 
 ASHA, RAVI = Person(3001, "Asha"), Person(3002, "Ravi")
 CLUB = group_chat(-100_1, "Club")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from bot.config import ConfigError, load_settings, parse_settings
+from bot.ops.config import ConfigError, load_settings, parse_settings
 
 TOKEN = "123456789:AAE-abcdefghijklmnopqrstuvwxyz012345"
 

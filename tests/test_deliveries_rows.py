@@ -5,8 +5,8 @@ import sqlite3
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.jobs import SUMMARIES
-from bot.simulator import error, group_chat
+from bot.demo.simulator import error, group_chat
+from bot.edge.jobs import SUMMARIES
 from storage import deliveries, runs
 from storage.deliveries import Delivery
 from tests.conftest import ASHA, MILIND, ORGANISER

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from bot import delivery
-from bot.delivery import Outcome, Outgoing
+from bot.edge import delivery
+from bot.edge.delivery import Outcome, Outgoing
 from bot.services.chats import LogKey
 from storage import deliveries
 

@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from bot.demo import plain
-from bot.simulator import FAKE_TOKEN, Call, Clock, FakeBotAPI, Person, Updates
+from bot.demo.play import plain
+from bot.demo.simulator import FAKE_TOKEN, Call, Clock, FakeBotAPI, Person, Updates
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, UNITY_RUN
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +39,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 class FakeTelegram:
-    """The Bot API's HTTP side, in a thread. Replies are built as bot.simulator.FakeBotAPI builds them."""
+    """The Bot API's HTTP side, in a thread. Replies are built as bot.demo.simulator.FakeBotAPI builds them."""
 
     def __init__(self) -> None:
         self.changed = threading.Condition()

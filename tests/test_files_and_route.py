@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from bot.demo_files import (
+from bot.demo.files import (
     activity_fit,
     activity_gpx,
     run_along,
@@ -14,7 +14,7 @@ from bot.demo_files import (
     unity_route,
     unity_route_gpx,
 )
-from bot.simulator import DOWNLOAD
+from bot.demo.simulator import DOWNLOAD
 from storage import checkpoints, logs, outbox, updates
 from tests.conftest import ASHA, MILIND, ORGANISER, RAVI
 
@@ -177,7 +177,7 @@ async def test_a_live_location_off_the_route_is_named_so(unity) -> None:
 
 
 async def test_the_daily_summary_shows_the_next_checkpoint(unity) -> None:
-    from bot.jobs import SUMMARIES
+    from bot.edge.jobs import SUMMARIES
 
     await unity.say(ORGANISER, "/checkpoint Vasai | 48")
     group = {"id": -100123, "type": "supergroup", "title": "Club"}

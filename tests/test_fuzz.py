@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot import parsing, render
-from bot.errors import UserError
-from bot.simulator import Call, Clock, Person, Simulator, group_chat
+from bot.demo.simulator import Call, Clock, Person, Simulator, group_chat
+from bot.domain import parsing
+from bot.domain.errors import UserError
+from bot.replies import render
 from storage import pledges, runners, runs
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 from tests.telegram_html import CAPTION_LIMIT, TelegramHTMLError, check_message, plain_text

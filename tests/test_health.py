@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.health import health_status
+from bot.ops.health import health_status
 
 NOW = datetime(2021, 8, 15, 15, 30, tzinfo=UTC)
 

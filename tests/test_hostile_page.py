@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.simulator import DOWNLOAD
+from bot.demo.simulator import DOWNLOAD
 from tests.conftest import MILIND, ORGANISER
 from tests.test_live_page import PNG, day_one, http, init_data  # noqa: F401 (http is a fixture)
 
@@ -89,7 +89,7 @@ async def test_the_page_drops_an_undone_activity_files_position(unity, http) -> 
 
 async def test_signed_init_data_with_a_user_id_no_telegram_user_has_gets_the_public_view(unity, http) -> None:  # noqa: F811
     """Only the bot's token signs init data, but an id past SQLite's integers was a 503 for the whole page."""
-    from bot.simulator import FAKE_TOKEN
+    from bot.demo.simulator import FAKE_TOKEN
     from bot.web.initdata import sign_init_data
 
     await day_one(unity)

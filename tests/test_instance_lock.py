@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.instance_lock import AlreadyRunning, InstanceLock, holder, lock_path
+from bot.ops.instance_lock import AlreadyRunning, InstanceLock, holder, lock_path
 
 REPO = Path(__file__).resolve().parents[1]
 HOLD = (
-    "import sys; from bot.instance_lock import InstanceLock; lock = InstanceLock(sys.argv[1]).acquire(); "
+    "import sys; from bot.ops.instance_lock import InstanceLock; lock = InstanceLock(sys.argv[1]).acquire(); "
     "print('held', flush=True); sys.stdin.read()"
 )
 

@@ -1,5 +1,5 @@
 """One `python -m bot` per database, as real processes: a second instance refuses to start, and so does
-`python -m bot restore`, while the first runs. Needs `python -m bot` to hold bot.instance_lock.InstanceLock
+`python -m bot restore`, while the first runs. Needs `python -m bot` to hold bot.ops.instance_lock.InstanceLock
 on its database for its whole life (bot/__main__.py run())."""
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot import live_page
-from bot.jobs import SUMMARIES
-from bot.simulator import FAKE_TOKEN, Simulator, group_chat
+from bot.demo.simulator import FAKE_TOKEN, Simulator, group_chat
+from bot.edge import live_page
+from bot.edge.jobs import SUMMARIES
 from bot.web.initdata import sign_init_data
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN
 from tests.test_summaries import FANS, ist, subscribe
@@ -211,7 +211,7 @@ async def test_reaching_the_pledge_brings_a_completion_card_once(unity):
 
 
 async def test_the_page_draws_the_planned_route_and_its_checkpoints_passed_or_ahead(unity, http):
-    from bot.demo_files import unity_route_gpx
+    from bot.demo.files import unity_route_gpx
 
     await unity.send_file(ORGANISER, "unity.gpx", unity_route_gpx(), caption="/route")
     unity.clock.now = ist(16, 18, 0)

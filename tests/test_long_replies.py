@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.jobs import SUMMARIES
-from bot.simulator import Person, group_chat
+from bot.demo.simulator import Person, group_chat
+from bot.edge.jobs import SUMMARIES
 from tests.conftest import ASHA, ORGANISER, invite
 from tests.telegram_html import CAPTION_LIMIT, MESSAGE_LIMIT, check_message
 

@@ -11,10 +11,10 @@ import pytest
 from telegram.ext import AIORateLimiter
 
 from bot.__main__ import main
-from bot.config import parse_settings
-from bot.instance_lock import InstanceLock
-from bot.maintenance import RestoreRefused, check, restore, settings_problems, survey
-from bot.simulator import FAKE_TOKEN, Clock, FakeBotAPI, Person, Simulator, error
+from bot.demo.simulator import FAKE_TOKEN, Clock, FakeBotAPI, Person, Simulator, error
+from bot.ops.config import parse_settings
+from bot.ops.instance_lock import InstanceLock
+from bot.ops.maintenance import RestoreRefused, check, restore, settings_problems, survey
 from storage.backup import BackupError, backup, backup_before_migrating, latest_version
 from storage.db import Database
 from tests.conftest import ASHA, DAY1_MORNING, ORGANISER, RAVI, UNITY_RUN, pledged_crowd

@@ -1,8 +1,8 @@
 """Pace reminders through the real Application: one private nudge a day for a supporter behind the pace
 of their pledge, at the default summary time, never twice; /quiet and /nudge; none after the run."""
 
-from bot import delivery
-from bot.simulator import Clock, Person, Simulator, error
+from bot.demo.simulator import Clock, Person, Simulator, error
+from bot.edge import delivery
 from storage import deliveries
 from tests.conftest import ASHA, ORGANISER, RAVI, pledged_crowd
 from tests.test_summaries import FANS, ist, no_limits, pledges_day1, set_up_unity, subscribe, tick

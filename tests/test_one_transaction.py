@@ -10,7 +10,7 @@ from datetime import date
 import aiosqlite
 import pytest
 
-from bot.simulator import Simulator
+from bot.demo.simulator import Simulator
 from storage import outbox, runners, runs, updates
 from storage.db import Database, on_db_thread
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, RAVI, UNITY_RUN, invite

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import outbox as sender
-from bot.simulator import Simulator, error, group_chat
+from bot.demo.simulator import Simulator, error, group_chat
+from bot.edge import outbox as sender
 from storage import followers, outbox
 from tests.conftest import ASHA, MILIND, RAVI
 from tests.test_summaries import FANS, ist, subscribe
@@ -67,7 +67,7 @@ async def test_a_follower_who_blocked_the_bot_is_dropped_and_stops_following(uni
 
 
 async def test_a_network_failure_is_retried_later_then_given_up_after_the_last_try(unity, monkeypatch):
-    monkeypatch.setattr("bot.delivery.BACKOFF", ())  # no waits inside one try
+    monkeypatch.setattr("bot.edge.delivery.BACKOFF", ())  # no waits inside one try
     await unity.say(ASHA, "/follow")
     unity.clock.now = ist(15, 18, 0)
     await post(unity)
@@ -183,7 +183,7 @@ async def test_a_message_whose_sending_failed_inside_the_bot_is_kept_for_a_retry
     async def broken(*args, **kwargs):
         raise RuntimeError("a bug on the bot's side")
 
-    monkeypatch.setattr("bot.delivery.send_and_settle", broken)
+    monkeypatch.setattr("bot.edge.delivery.send_and_settle", broken)
     await unity.deliver()
     kept = await unity.query(lambda conn: conn.execute("SELECT status, attempts FROM outbox").fetchone())
     monkeypatch.undo()

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.errors import UserError
-from bot.parsing import parse_date, parse_distance, parse_distance_and_note, parse_new_run, parse_role
+from bot.domain.errors import UserError
+from bot.domain.parsing import parse_date, parse_distance, parse_distance_and_note, parse_new_run, parse_role
 
 USAGE = "/update 24.5"
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.errors import UserError
-from bot.parsing import (
+from bot.domain.errors import UserError
+from bot.domain.parsing import (
     LOG_USAGE,
     NEWRUN_USAGE,
     PLEDGE_USAGE,

@@ -9,7 +9,7 @@ from datetime import date
 
 from PIL import Image
 
-from bot.pictures import ChartData, completion_card, draw, progress_chart
+from bot.replies.pictures import ChartData, completion_card, draw, progress_chart
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

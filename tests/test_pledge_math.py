@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot import pledge_math, render
-from bot.errors import UserError
-from bot.parsing import LogEntry, PledgeChoice, parse_log, parse_pledge, parse_share, resolve_pledge
+from bot.domain import pledge_math
+from bot.domain.errors import UserError
+from bot.domain.parsing import LogEntry, PledgeChoice, parse_log, parse_pledge, parse_share, resolve_pledge
+from bot.replies import render
 
 UNITY_M = 416_000
 START, END = date(2021, 8, 15), date(2021, 8, 22)

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.demo.simulator import Person, Simulator, group_chat
 from bot.services import pledges as service
-from bot.simulator import Person, Simulator, group_chat
 from storage import logs, pledges, runs
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, pledged_crowd
 

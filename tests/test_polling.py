@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from telegram import Update
 
-from bot import exactly_once, polling
-from bot.concurrency import ChatOrder
-from bot.context import HANDLED
-from bot.jobs import HOUSEKEEPING
-from bot.simulator import Clock, FakeBotAPI, Simulator, error, group_chat
+from bot.demo.simulator import Clock, FakeBotAPI, Simulator, error, group_chat
+from bot.edge import exactly_once, polling
+from bot.edge.concurrency import ChatOrder
+from bot.edge.context import HANDLED
+from bot.edge.jobs import HOUSEKEEPING
 from storage import followers, inbox
 from storage.db import Database
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
@@ -203,7 +203,7 @@ async def test_a_crash_during_a_read_answers_it_when_the_update_comes_again(tmp_
 
 
 class Marks:
-    """Marks for a transaction: update 99's, as bot.exactly_once gives a handler's database."""
+    """Marks for a transaction: update 99's, as bot.edge.exactly_once gives a handler's database."""
 
     def __init__(self) -> None:
         self.written_marks: list = []

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import UserError
-from bot.position_privacy import (
+from bot.domain.errors import UserError
+from bot.domain.position_privacy import (
     LIVE,
     PositionMode,
     PositionPolicy,

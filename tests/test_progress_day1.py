@@ -1,6 +1,6 @@
 """The Unity Run's day 1 through the real application: the figures the issue asks for."""
 
-from bot.simulator import group_chat
+from bot.demo.simulator import group_chat
 from tests.conftest import ANKITA, ASHA, MILIND
 
 

@@ -2,9 +2,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot import render
+from bot.domain.stats import progress
+from bot.replies import render
 from bot.services.tracking import ProgressReport
-from bot.stats import progress
 from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
 from storage.runs import Run

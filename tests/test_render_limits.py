@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 from telegram.constants import MessageLimit
 
-from bot import render
-from bot.jobs import SUMMARIES
-from bot.simulator import group_chat
+from bot.demo.simulator import group_chat
+from bot.edge.jobs import SUMMARIES
+from bot.replies import render
 from tests.conftest import ASHA, MILIND
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH

@@ -4,9 +4,9 @@ the figures of the pure helpers at their rounding edges."""
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot import render
-from bot.jobs import SUMMARIES
-from bot.simulator import group_chat
+from bot.demo.simulator import group_chat
+from bot.edge.jobs import SUMMARIES
+from bot.replies import render
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN
 
 IST = ZoneInfo("Asia/Kolkata")

@@ -4,7 +4,7 @@ the finish, and the exact wording of the replies no other test reads in full."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.simulator import Person, group_chat
+from bot.demo.simulator import Person, group_chat
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, invite
 
 IST = ZoneInfo("Asia/Kolkata")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.simulator import group_chat
+from bot.demo.simulator import group_chat
 from storage import invites, runners, runs
 from tests.conftest import ASHA, MILIND, ORGANISER, UNITY_RUN
 

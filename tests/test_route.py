@@ -9,8 +9,8 @@ import zipfile
 import gpxpy.gpx
 import pytest
 
-from bot import demo_files
-from bot.route import (
+from bot.demo import files as demo_files
+from bot.domain.geometry import (
     EARTH_RADIUS_M,
     ROUTE_MAX_POINTS,
     Checkpoint,

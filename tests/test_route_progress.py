@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.checkpoint_parsing import CheckpointCommand, parse_checkpoint
-from bot.errors import UserError
-from bot.route_progress import Mark, duration_text, eta, implausible, next_mark
+from bot.domain.checkpoint_parsing import CheckpointCommand, parse_checkpoint
+from bot.domain.errors import UserError
+from bot.domain.route_progress import Mark, duration_text, eta, implausible, next_mark
 
 START = date(2021, 8, 15)
 

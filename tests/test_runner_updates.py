@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from bot.simulator import Clock, Simulator
+from bot.demo.simulator import Clock, Simulator
 from storage import positions, runners, runs, updates
 from tests.conftest import ANKITA, ASHA, DAY1_MORNING, MILIND, ORGANISER, UNITY_RUN, invite
 

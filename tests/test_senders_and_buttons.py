@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.handlers.common import ANONYMOUS_ADMIN, CHANNEL_BOT
-from bot.handlers.guards import STALE_BUTTON
-from bot.simulator import Person, group_chat
+from bot.demo.simulator import Person, group_chat
+from bot.edge.handlers.common import ANONYMOUS_ADMIN, CHANNEL_BOT
+from bot.edge.handlers.guards import STALE_BUTTON
 from storage import logs, pledges, positions, runners, runs, subscriptions, updates
 from tests.conftest import ASHA, MILIND, ORGANISER, UNITY_RUN, invite
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulator import FAKE_TOKEN, bot_user
-from bot.startup import redact_logs
+from bot.demo.simulator import FAKE_TOKEN, bot_user
+from bot.ops.startup import redact_logs
 from tests.conftest import ASHA
 from tests.test_e2e import FakeTelegram
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from bot.stats import Stage, days_between, progress
+from bot.domain.stats import Stage, days_between, progress
 
 START, END = date(2021, 8, 15), date(2021, 8, 22)
 KM = 1000

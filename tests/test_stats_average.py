@@ -4,7 +4,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.stats import Stage, progress
+from bot.domain.stats import Stage, progress
 from tests.conftest import ASHA, MILIND, ORGANISER
 
 START, END = date(2021, 8, 15), date(2021, 8, 22)

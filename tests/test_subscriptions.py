@@ -3,8 +3,8 @@
 import pytest
 
 import storage.db
-from bot.config import ConfigError, parse_settings
-from bot.simulator import FAKE_TOKEN, group_chat
+from bot.demo.simulator import FAKE_TOKEN, group_chat
+from bot.ops.config import ConfigError, parse_settings
 from storage import followers, subscriptions
 from storage.db import Database
 from tests.conftest import ASHA, RAVI

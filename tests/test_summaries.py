@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.ext import AIORateLimiter
 
-from bot import delivery, render
-from bot.jobs import SUMMARIES
+from bot.demo.simulator import Clock, Simulator, error, group_chat
+from bot.edge import delivery
+from bot.edge.jobs import SUMMARIES
+from bot.replies import render
 from bot.services import summaries
-from bot.simulator import Clock, Simulator, error, group_chat
 from storage import deliveries, followers, subscriptions
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 
@@ -25,7 +26,7 @@ def ist(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def no_limits() -> AIORateLimiter:
-    """Telegram's pacing lifted (nothing to protect in a fake), RetryAfter left to bot.delivery."""
+    """Telegram's pacing lifted (nothing to protect in a fake), RetryAfter left to bot.edge.delivery."""
     return AIORateLimiter(overall_max_rate=0, group_max_rate=0)
 
 

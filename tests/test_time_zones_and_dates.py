@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs import SUMMARIES
+from bot.demo.simulator import Clock, Simulator, group_chat
+from bot.domain.stats import progress
+from bot.edge.jobs import SUMMARIES
 from bot.services import summaries
-from bot.simulator import Clock, Simulator, group_chat
-from bot.stats import progress
 from storage import runs, subscriptions
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, UNITY_RUN, invite
 from tests.test_summaries import no_limits, subscribe

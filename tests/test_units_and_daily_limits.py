@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from bot.plausibility import RUNNER_DAY_M, SUPPORTER_DAY_M
+from bot.demo.simulator import group_chat
+from bot.domain.plausibility import RUNNER_DAY_M, SUPPORTER_DAY_M
 from bot.services import summaries
-from bot.simulator import group_chat
 from storage import logs, pledges, runs, updates
 from tests.conftest import ASHA, MILIND, RAVI
 

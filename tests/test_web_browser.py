@@ -13,10 +13,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from bot import live_page
-from bot.demo import run_demo
-from bot.position_privacy import PositionMode, PositionPolicy
-from bot.simulator import Simulator
+from bot.demo.play import run_demo
+from bot.demo.simulator import Simulator
+from bot.domain.position_privacy import PositionMode, PositionPolicy
+from bot.edge import live_page
 from bot.web.initdata import sign_init_data
 from bot.web.sample import ASHA_ID, SamplePageSource, sample_page
 from bot.web.server import WebServer, create_web_app, serve

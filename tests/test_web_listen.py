@@ -7,9 +7,9 @@ import socket
 import pytest
 
 from bot import __main__ as cli
-from bot.app import build_application
-from bot.config import ConfigError, parse_settings
-from bot.simulator import FakeBotAPI
+from bot.demo.simulator import FakeBotAPI
+from bot.edge.app import build_application
+from bot.ops.config import ConfigError, parse_settings
 
 TOKEN = "123456:" + "A" * 35
 

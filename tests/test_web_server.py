@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.position_privacy import PositionMode, PositionPolicy
+from bot.domain.position_privacy import PositionMode, PositionPolicy
 from bot.web.initdata import sign_init_data
 from bot.web.sample import ASHA_ID, NOW, RAVI_ID, SAMPLE_PHOTOS, SamplePageSource, sample_page
 from bot.web.server import create_web_app, serve

@@ -13,9 +13,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import render_route
-from bot.route import Checkpoint, Placement, Route, describe_place, place
-from bot.route_progress import Mark, eta, next_mark
+from bot.domain.geometry import Checkpoint, Placement, Route, describe_place, place
+from bot.domain.route_progress import Mark, eta, next_mark
+from bot.replies import render_route
 from storage import checkpoints, outbox, routes
 from storage.positions import Position
 from storage.runs import Run

@@ -2,7 +2,7 @@
 page's figures (docs in the README, "The live page"), the chart's figures, and the photos' file ids.
 
 One rule for every place a position shows (/progress, /today, the summaries, the page):
-`public_position`, over bot.position_privacy.
+`public_position`, over bot.domain.position_privacy.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot import stats
-from bot.pictures import ChartData
-from bot.position_privacy import PositionMode, PositionPolicy, parse_policy, public_position, public_track
-from bot.route import simplify
+from bot.domain import stats
+from bot.domain.geometry import simplify
+from bot.domain.position_privacy import PositionMode, PositionPolicy, parse_policy, public_position, public_track
+from bot.replies.pictures import ChartData
 from bot.services import checkpoints as checkpoint_news
 from bot.services.runs import current, require_current
 from storage import checkpoints, pledges, positions, runners, runs, supporters, updates

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot import render
+from bot.replies import render
 from bot.services import checkpoints as checkpoint_news
 from storage import milestones, outbox, runners
 from storage.runs import Run

@@ -7,10 +7,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot import plausibility, pledge_math
-from bot.errors import UserError
-from bot.parsing import LogEntry, PledgeChoice, resolve_pledge
-from bot.pledge_math import Status
+from bot.domain import plausibility, pledge_math
+from bot.domain.errors import UserError
+from bot.domain.parsing import LogEntry, PledgeChoice, resolve_pledge
+from bot.domain.pledge_math import Status
 from bot.services import tracking
 from bot.services.runs import require_current, require_open
 from storage import logs, pledges, runners, supporters, updates
@@ -126,7 +126,7 @@ def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
 
 
 def _check_day(conn: sqlite3.Connection, run: Run, day: date, m: LogMessage) -> None:
-    """The supporter's day stays within what a person can cover (bot.plausibility), this message counted once."""
+    """The supporter's day stays within what a person can cover (bot.domain.plausibility), this message counted once."""
     before = logs.supporter_day_total(conn, run.id, m.user_id, day, m.chat_id, m.message_id)
     plausibility.check_supporter_day(before, m.entry.metres, day)
 

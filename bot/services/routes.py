@@ -2,7 +2,7 @@
 
 Each action is one transaction in one trip (storage/db.py). An activity file is read before its
 transaction: its size checked from Telegram's figure first, then downloaded, then read in the bounded
-child process (bot.activity_files), so a hostile file costs one bounded child and no event-loop time.
+child process (bot.files.activity_files), so a hostile file costs one bounded child and no event-loop time.
 """
 
 from __future__ import annotations
@@ -12,16 +12,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot import plausibility, stats
-from bot.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
-from bot.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
-from bot.errors import UserError
-from bot.parsing import LogEntry
-from bot.render import km
-from bot.route import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileError, describe_place, place, read_route_bounded
-from bot.route import Checkpoint as RouteCheckpoint
-from bot.route_progress import day_number, duration_text, implausible
-from bot.safe_gpx import FileRefusedError, check_size
+from bot.domain import plausibility, stats
+from bot.domain.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
+from bot.domain.errors import UserError
+from bot.domain.geometry import (
+    ROUTE_SEND_INSTEAD,
+    PlannedRoute,
+    RouteFileError,
+    describe_place,
+    place,
+    read_route_bounded,
+)
+from bot.domain.geometry import Checkpoint as RouteCheckpoint
+from bot.domain.parsing import LogEntry
+from bot.domain.route_progress import day_number, duration_text, implausible
+from bot.files.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
+from bot.files.safe_gpx import FileRefusedError, check_size
+from bot.replies.render import km
 from bot.services import checkpoints as checkpoint_news
 from bot.services import news, pledges, tracking
 from bot.services.runs import require_current, require_open

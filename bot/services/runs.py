@@ -7,8 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.errors import UserError
-from bot.parsing import NewRun, check_run_length
+from bot.domain.errors import UserError
+from bot.domain.parsing import NewRun, check_run_length
 from storage import invites, runners, runs
 from storage.db import ROUTE, Database
 from storage.invites import Invite

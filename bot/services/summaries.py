@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import stats
-from bot.pictures import ChartData
+from bot.domain import stats
+from bot.replies.pictures import ChartData
 from bot.services import checkpoints as checkpoint_news
 from bot.services import live
 from bot.services.chats import LogKey

@@ -10,8 +10,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import plausibility, stats
-from bot.errors import UserError
+from bot.domain import plausibility, stats
+from bot.domain.errors import UserError
 from bot.services import checkpoints as checkpoint_news
 from bot.services import live, news
 from bot.services.runs import current, require_current, require_open
@@ -125,7 +125,7 @@ def _edit(conn: sqlite3.Connection, m: Message, at: datetime, sent_at: datetime)
 
 
 def _check_day(conn: sqlite3.Connection, run: Run, runner: Runner, day: date, m: Message) -> None:
-    """The runner's day stays within what a person can run (bot.plausibility), this message counted once."""
+    """The runner's day stays within what a person can run (bot.domain.plausibility), this message counted once."""
     before = updates.runner_day_total(conn, run.id, runner.id, day, m.chat_id, m.message_id)
     plausibility.check_runner_day(before, m.metres, day)
 

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import stats
-from bot.position_privacy import LIVE, Fix, PositionMode, PositionPolicy, public_position, public_track
+from bot.domain import stats
+from bot.domain.position_privacy import LIVE, Fix, PositionMode, PositionPolicy, public_position, public_track
 from bot.services.live import progress_fields
 
 IST = ZoneInfo("Asia/Kolkata")

@@ -1,0 +1,117 @@
+"""Supporters' pledges and their own km: /pledge (and its quick choices), /log, /mypledge, /supporters,
+/hideme, /showme, and the pace reminders' /quiet and /nudge. /undo of a log is in runner.undo."""
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.domain.parsing import parse_log, parse_pledge
+from bot.edge.context import BotContext
+from bot.edge.handlers import guards
+from bot.edge.handlers.common import command_text, first_name_of, is_command_for, message_of, person_of, reply, sent_at
+from bot.replies import pictures, render
+from bot.services import nudges, pledges
+
+CHOICES = ("5%", "10%", "25%")
+CHOICE_DATA = "pledge {}"
+CHOICE_PATTERN = r"^pledge (5|10|25)%$"
+KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(c, callback_data=CHOICE_DATA.format(c)) for c in CHOICES]])
+
+
+async def pledge(update: Update, context: BotContext) -> None:
+    message, user = message_of(update), person_of(update)
+    choice = parse_pledge(command_text(message))
+    result = await pledges.pledge(
+        context.db, user_id=user.id, first_name=first_name_of(user), choice=choice, at=sent_at(message)
+    )
+    await message.reply_text(render.pledged(result), reply_markup=KEYBOARD)
+
+
+async def choose(update: Update, context: BotContext) -> None:
+    """A tap on 5% / 10% / 25%: what /pledge with that share does, replied in the chat."""
+    query = update.callback_query
+    if query is None:
+        return
+    if not re.fullmatch(CHOICE_PATTERN, query.data or ""):  # PTB hands a tap with empty data to every pattern
+        await guards.stale_button(update, context)
+        return
+    await query.answer()
+    choice = parse_pledge((query.data or "").removeprefix(CHOICE_DATA.format("")))
+    user = query.from_user
+    result = await pledges.pledge(
+        context.db, user_id=user.id, first_name=first_name_of(user), choice=choice, at=context.now()
+    )
+    chat = update.effective_chat
+    await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))
+
+
+async def _reply_logged(update: Update, context: BotContext, result: pledges.Logged) -> None:
+    message = message_of(update)
+    keyboard = KEYBOARD if result.status.pledged_m is None else None
+    await message.reply_text(render.logged(result), reply_markup=keyboard)
+    if result.congratulate:  # the pledge is reached: a card to keep, drawn while the bot goes on
+        context.application.create_task(_send_card(message, result), update=update)
+
+
+async def _send_card(message: Message, result: pledges.Logged) -> None:
+    card = await pictures.draw(pictures.completion_card, result.first_name, result.status.logged_m, result.run.title)
+    await message.reply_photo(card, caption=render.completion_caption(result))
+
+
+def _log_message(update: Update) -> pledges.LogMessage:
+    message, user = message_of(update), person_of(update)
+    entry = parse_log(command_text(message))
+    return pledges.LogMessage(user.id, first_name_of(user), entry, message.chat_id, message.message_id)
+
+
+async def log_km(update: Update, context: BotContext) -> None:
+    result = await pledges.log(context.db, _log_message(update), message_of(update).date)
+    await _reply_logged(update, context, result)
+
+
+async def edit_log(update: Update, context: BotContext) -> None:
+    """An edited /log message corrects the log it made."""
+    message = message_of(update)
+    if not is_command_for(message, "log", context.bot.username):
+        return
+    result = await pledges.record_log_edit(context.db, _log_message(update), sent_at(message), message.date)
+    await _reply_logged(update, context, result)
+
+
+async def my_pledge(update: Update, context: BotContext) -> None:
+    message, user = message_of(update), person_of(update)
+    standing = await pledges.my_pledge(context.db, user.id, first_name_of(user), sent_at(message))
+    keyboard = KEYBOARD if standing.status.pledged_m is None else None
+    await message.reply_text(render.my_pledge(standing), reply_markup=keyboard)
+
+
+async def supporters(update: Update, context: BotContext) -> None:
+    await reply(update, render.supporters(await pledges.supporters_report(context.db)))
+
+
+async def hide(update: Update, context: BotContext) -> None:
+    await _set_hidden(update, context, True)
+
+
+async def show(update: Update, context: BotContext) -> None:
+    await _set_hidden(update, context, False)
+
+
+async def _set_hidden(update: Update, context: BotContext, hidden: bool) -> None:
+    user = person_of(update)
+    await pledges.set_hidden(context.db, user.id, first_name_of(user), hidden, sent_at(message_of(update)))
+    await reply(update, render.hidden(hidden))
+
+
+async def quiet(update: Update, context: BotContext) -> None:
+    await _set_quiet(update, context, True)
+
+
+async def nudge(update: Update, context: BotContext) -> None:
+    await _set_quiet(update, context, False)
+
+
+async def _set_quiet(update: Update, context: BotContext, quiet: bool) -> None:
+    user = person_of(update)
+    result = await nudges.set_quiet(context.db, user.id, first_name_of(user), quiet, sent_at(message_of(update)))
+    await reply(update, render.reminders(result, context.settings.summary_time))

@@ -1,0 +1,67 @@
+"""What runners post: /update (text or photo caption), corrections by editing, locations, /undo."""
+
+from telegram import Update
+
+from bot.domain.errors import UserError
+from bot.domain.parsing import parse_distance_and_note
+from bot.edge.context import BotContext
+from bot.edge.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
+from bot.replies import render
+from bot.services import pledges, tracking
+
+USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
+
+
+def _post_of(update: Update) -> tracking.Message:
+    message = message_of(update)
+    metres, note = parse_distance_and_note(command_text(message), USAGE)
+    return tracking.Message(
+        user_id=person_of(update).id,
+        metres=metres,
+        note=note,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        photo_file_id=message.photo[-1].file_id if message.photo else None,
+    )
+
+
+async def post(update: Update, context: BotContext) -> None:
+    message = message_of(update)
+    if is_command_for(message, "update", context.bot.username):
+        await reply(update, render.posted(await tracking.post_update(context.db, _post_of(update), message.date)))
+
+
+async def edit(update: Update, context: BotContext) -> None:
+    """An edited /update message corrects the update it made."""
+    message = message_of(update)
+    if is_command_for(message, "update", context.bot.username):
+        result = await tracking.record_edit(context.db, _post_of(update), sent_at(message), message.date)
+        await reply(update, render.posted(result))
+
+
+async def location(update: Update, context: BotContext) -> None:
+    message = message_of(update)
+    if message.location is None:
+        return
+    where = tracking.PositionMessage(
+        user_id=person_of(update).id,
+        latitude=message.location.latitude,
+        longitude=message.location.longitude,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+    )
+    try:
+        run = await tracking.save_position(context.db, where, sent_at(message))
+    except UserError:
+        if update.edited_message:  # each move of a live location: answer the first share only
+            return
+        raise
+    if update.message:
+        await reply(update, render.position_saved(run, live="live_period" in message.location.to_dict()))
+
+
+async def undo(update: Update, context: BotContext) -> None:
+    """A runner removes their last update; a supporter who is not a runner, their last /log."""
+    result = await pledges.undo_last(context.db, person_of(update).id, sent_at(message_of(update)))
+    text = render.log_undone(result) if isinstance(result, pledges.LogUndone) else render.undone(result)
+    await reply(update, text)

@@ -1,0 +1,1 @@
+"""Reading files people send (GPX, FIT, routes): bounded in size, time and memory."""

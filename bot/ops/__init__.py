@@ -1,0 +1,1 @@
+"""Running it: settings, start-up checks, backups and maintenance, health, the instance lock."""

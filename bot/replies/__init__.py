@@ -1,0 +1,1 @@
+"""What people read: message texts (HTML, escaped) and pictures, made from the services' results."""

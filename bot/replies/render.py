@@ -1,0 +1,639 @@
+"""Pure functions from numbers and records to message text (HTML; user text always escaped)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.domain.stats import Progress, Stage
+
+if TYPE_CHECKING:  # the services render their outbox messages with this module: no import cycle
+    from bot.domain.pledge_math import Status
+    from bot.domain.position_privacy import PositionPolicy
+    from bot.replies.pictures import ChartData
+    from bot.services.chats import Subscribed
+    from bot.services.checkpoints import Where
+    from bot.services.news import News
+    from bot.services.nudges import Reminders
+    from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
+    from bot.services.runs import Change, Joined
+    from bot.services.summaries import DaySummary
+    from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
+    from storage.positions import Position
+    from storage.runs import Run
+
+MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
+NOTE_LIMIT = 500
+
+R = TypeVar("R")
+
+
+def km(metres: int) -> str:
+    """Kilometres with at most one decimal and no trailing .0: 24000 -> '24', 20800 -> '20.8'."""
+    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}".removesuffix(".0")
+
+
+def percent(part: float) -> str:
+    """A share with at most one decimal and no trailing .0, like km: 0.0577 -> '5.8%', 0.24 -> '24%'."""
+    value = Decimal(str(part * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}".removesuffix(".0") + "%"
+
+
+def bar(share: float, width: int = 20) -> str:
+    """Cells filled rounding down: the bar is full only when the distance is."""
+    filled = max(min(int(share * width), width), 0)
+    return "█" * filled + "░" * (width - filled)
+
+
+def day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def clip(text: str, limit: int = NOTE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def map_link(position: Position, run: Run) -> str:
+    """The public position (bot.services.live): a coarse one is shown as the area, zoomed out."""
+    zoom = 10 if position.coarse else 14
+    url = f"https://www.openstreetmap.org/?mlat={position.latitude:.5f}&mlon={position.longitude:.5f}#map={zoom}"
+    when = position.at.astimezone(run.tz)
+    what = "Near" if position.coarse else "Latest position"
+    return f'📍 {what}: <a href="{escape(url)}">map</a> ({escape(position.runner_name)}, {when.day} {when:%b %H:%M})'
+
+
+def run_heading(run: Run) -> str:
+    return f"<b>{escape(run.title)}</b>: {escape(run.start_place)} → {escape(run.end_place)}"
+
+
+def _once_per_report(render: Callable[[R], str]) -> Callable[[R], str]:
+    """Reports are kept in memory until a write changes them (`Database.cached`): the text of the
+    report last rendered is kept with it, so a hundred /progress in a row render it once."""
+    last: list = [None, ""]
+
+    def rendered(report: R) -> str:
+        if last[0] is not report:
+            last[:] = [report, render(report)]
+        return last[1]
+
+    return rendered
+
+
+@_once_per_report
+def progress(report: ProgressReport) -> str:
+    run, p = report.run, report.progress
+    lines = [run_heading(run)]
+    if p.stage is Stage.NOT_STARTED:
+        lines += [
+            f"Starts on {day_text(run.start_date)}: {km(run.distance_m)} km in {p.days_total} days.",
+            "Not started yet: 0 km so far.",
+        ]
+    elif p.stage is Stage.ENDED:
+        lines += _final_lines(p)
+    else:
+        lines += [f"Day {p.day} of {p.days_total}", "", *_distance_lines(p), "", *_pace_lines(p)]
+    lines += _where_lines(report.where)
+    if report.companions or len(report.leads) > 1:
+        lines.append("")
+    if len(report.leads) > 1:
+        lines += [f"🏃 {escape(t.runner.name)}: {km(t.metres)} km" for t in report.leads]
+    lines += [
+        f"🤝 Beside the route: {escape(t.runner.name)} {km(t.metres)} km (companion, not added)"
+        for t in report.companions
+    ]
+    if report.position:
+        lines.append(map_link(report.position, run))
+    return "\n".join(lines)
+
+
+def _distance_lines(p: Progress) -> list[str]:
+    return [
+        f"<b>{km(p.covered_m)} km</b> of {km(p.distance_m)} km · {percent(p.share)}",
+        bar(p.share),
+        f"{km(p.remaining_m)} km to go" if p.remaining_m else "🎉 The full distance is covered!",
+    ]
+
+
+def _pace_lines(p: Progress) -> list[str]:
+    if p.stage is Stage.FINISHED:
+        return [f"Average: {km(p.average_m_per_day or 0)} km a day"]
+    lines = []
+    if p.average_m_per_day:
+        lines.append(f"Average so far: {km(p.average_m_per_day)} km a day")
+    lines.append(f"Needed: {km(p.needed_m_per_day)} km a day to finish by {day_text(p.end)}")
+    if p.behind_m:
+        lines.append(f"Behind plan by {km(p.behind_m)} km (plan: {km(p.planned_m)} km by today)")
+    elif p.ahead_m:
+        lines.append(f"Ahead of plan by {km(p.ahead_m)} km")
+    if p.projected_finish:
+        lines.append(f"Projected finish at this pace: {day_text(p.projected_finish)}")
+    return lines
+
+
+def _final_lines(p: Progress) -> list[str]:
+    lines = [
+        f"Finished: <b>{km(p.covered_m)} km</b> of the planned {km(p.distance_m)} km · {percent(p.share)}",
+        bar(p.share),
+    ]
+    if p.remaining_m:
+        lines.append(f"{km(p.remaining_m)} km short of the plan")
+    lines.append(f"Planned: {p.days_total} days, {day_text(p.start)} to {day_text(p.end)}; ran {p.days_run} days")
+    if p.average_m_per_day:
+        lines.append(f"Average: {km(p.average_m_per_day)} km a day")
+    return lines
+
+
+@_once_per_report
+def today(report: TodayReport) -> str:
+    run = report.run
+    heading = f"{run_heading(run)}\n{day_text(report.today)}"
+    if 1 <= report.day <= (run.end_date - run.start_date).days + 1:
+        heading += f" · day {report.day}"
+    lines = [heading, ""]
+    lines += _day_lines(report.entries, NOTE_LIMIT) or ["Nobody has posted an update today yet."]
+    if report.position:
+        lines += ["", map_link(report.position, run)]
+    return "\n".join(lines)
+
+
+def photo_caption(name: str, metres: int, note: str | None) -> str:
+    caption = f"{escape(name)}: {km(metres)} km"
+    room = MAX_CAPTION - units(caption) - 2
+    if note and room > 10:
+        # escaping can lengthen the note, so clip the escaped text at an entity boundary
+        escaped = escape(note)
+        if units(escaped) > room:
+            escaped = escaped[: cut_within(escaped, room - 1)]
+            escaped = escaped[: escaped.rfind("&")] if escaped.rfind("&") > escaped.rfind(";") else escaped
+            escaped += "…"
+        caption += f"\n{escaped}"
+    return caption
+
+
+def posted(result: Posted) -> str:
+    u = result.update
+    if result.before_m is not None:
+        head = f"✏️ Corrected: {km(result.before_m)} km → <b>{km(u.metres)} km</b>"
+    else:
+        head = f"✅ Posted <b>{km(u.metres)} km</b> for day {(u.local_day - result.run.start_date).days + 1}"
+    return f"{head}\nYour total: {km(result.runner_total_m)} km. /progress shows the route."
+
+
+def position_saved(run: Run, live: bool) -> str:
+    follow = " It will follow your live location." if live else ""
+    return f"📍 Position saved for {escape(run.title)}.{follow}"
+
+
+def undone(result: Undone) -> str:
+    return (
+        f"↩️ Removed your update of {km(result.update.metres)} km ({day_text(result.update.local_day)}).\n"
+        f"Your total: {km(result.runner_total_m)} km."
+    )
+
+
+def run_created(run: Run) -> str:
+    days = (run.end_date - run.start_date).days + 1
+    return (
+        f"🏁 New run: {run_heading(run)}\n"
+        f"{km(run.distance_m)} km, {day_text(run.start_date)} to {day_text(run.end_date)} ({days} days), "
+        f"time zone {escape(run.timezone)}.\nInvite runners with /invite lead or /invite companion."
+    )
+
+
+def distance_changed(change: Change) -> str:
+    before, after = change.before.distance_m, change.after.distance_m
+    return f"Distance of {escape(change.after.title)}: {km(before)} km → {km(after)} km."
+
+
+def end_changed(change: Change) -> str:
+    return (
+        f"End date of {escape(change.after.title)}: {day_text(change.before.end_date)} → "
+        f"{day_text(change.after.end_date)}."
+    )
+
+
+def invite_link(bot_username: str, token: str, role: str, expires_at: datetime) -> str:
+    return (
+        f"Invite for a {role} runner, valid once until {expires_at:%d %b %Y %H:%M} UTC:\n"
+        f"https://t.me/{bot_username}?start={token}"
+    )
+
+
+def split(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Cut a long reply into messages at line ends (our lines never hold a tag across them). Lengths are
+    Telegram's: UTF-16 code units, so a message of emoji is cut where Telegram would refuse it."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while units(line) > limit:
+            hard = cut_within(line, limit)
+            cut = line.rfind(" ", 0, hard)
+            cut = cut if cut > 0 else hard
+            if line.rfind("&", 0, cut) > line.rfind(";", 0, cut):
+                cut = line.rfind("&", 0, cut)
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if units(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def units(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut_within(text: str, limit: int) -> int:
+    """The largest i with units(text[:i]) <= limit."""
+    total = 0
+    for i, char in enumerate(text):
+        total += 2 if ord(char) > 0xFFFF else 1
+        if total > limit:
+            return i
+    return len(text)
+
+
+def joined(result: Joined) -> str:
+    role = "the lead runner" if result.runner.is_lead else "a companion runner"
+    return (
+        f"Welcome, {escape(result.runner.name)}! You are {role} of {run_heading(result.run)}.\n"
+        "Post your km with /update 24 [note], or send a photo with that caption. "
+        "Share your location with me here so supporters can see where you are."
+    )
+
+
+def welcome(run: Run | None, commands: str) -> str:
+    intro = "👋 I follow a long-distance run for its supporters: progress, daily updates, and more."
+    if run is None:
+        current = "There is no run yet."
+    else:
+        current = (
+            f"Now following {run_heading(run)}, {km(run.distance_m)} km, "
+            f"{day_text(run.start_date)} to {day_text(run.end_date)}."
+        )
+    return f"{intro}\n{current}\n\n{commands}"
+
+
+# --- Group chats and followers: subscriptions, daily summaries, update messages, milestones ---
+
+
+def _day_lines(entries: list, note_limit: int = 300) -> list[str]:
+    """Each runner's km of the day (leads first), with the notes and a 📷 if there were photos."""
+    by_runner: dict[int, list] = {}
+    for entry in sorted(entries, key=lambda e: e.role != "lead"):
+        by_runner.setdefault(entry.update.runner_id, []).append(entry)
+    lines = []
+    for posts in by_runner.values():
+        first = posts[0]
+        icon, role = ("🏃", "") if first.role == "lead" else ("🤝", " (companion)")
+        line = f"{icon} <b>{escape(first.name)}</b>{role}: {km(sum(p.update.metres for p in posts))} km"
+        if any(p.update.photo_file_id for p in posts):
+            line += " 📷"
+        lines.append(line)
+        lines += [f"    {escape(clip(p.update.note, note_limit))}" for p in posts if p.update.note]
+    return lines
+
+
+def _fit(text: str) -> str:
+    """One message: a summary longer than Telegram allows (a day of very many notes) loses its tail."""
+    if units(text) <= MAX_MESSAGE:
+        return text
+    cut = cut_within(text, MAX_MESSAGE - 2)
+    line_end = text.rfind("\n", 0, cut)
+    return text[: line_end if line_end > 0 else cut] + "\n…"
+
+
+def daily_summary(summary: DaySummary, supporters: str | None = None) -> str:
+    """The summary of a run's local day, sent to subscribed chats. `supporters`: an HTML section
+    about the supporters' day (pledges, km logged), added when given."""
+    run, p = summary.run, summary.progress
+    if summary.final:
+        lines = [f"🏁 <b>Final summary</b> · {run_heading(run)}", "", *_final_lines(p)]
+        if summary.entries:
+            lines += ["", f"{day_text(summary.day)}:", *_day_lines(summary.entries)]
+    else:
+        route, *rest = _distance_lines(p)
+        lines = [
+            f"📰 Daily summary · {run_heading(run)}",
+            f"<b>Day {p.day} of {p.days_total}</b> · {day_text(summary.day)}",
+            "",
+        ]
+        lines += _day_lines(summary.entries) or [f"No update from the runners on day {p.day}."]
+        lines += ["", f"Route: {route}", *rest, *_pace_lines(p), *_where_lines(summary.where)]
+    if summary.position:
+        lines.append(map_link(summary.position, run))
+    if supporters:
+        lines += ["", supporters]
+    if summary.final:
+        lines += ["", "Thank you for following! This was the last daily summary of this run."]
+    else:
+        lines += ["", "/progress for the latest figures · /today for today's updates"]
+    return _fit("\n".join(lines))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("s" if n != 1 else "")
+
+
+def supporters_of_day(activity: DayActivity, final: bool = False) -> str | None:
+    """The supporters' part of a daily summary; None until somebody has pledged. A hidden supporter
+    is never the one named (the figures leave them out of the top already)."""
+    if not activity.supporters:
+        return None
+    day_parts = [
+        _count(activity.new_pledges, "new pledge") if activity.new_pledges else "no new pledge",
+        f"{km(activity.logged_today_m)} km logged" if activity.logged_today_m else "no km logged",
+    ]
+    in_all = (
+        f"{_count(activity.supporters, 'supporter')} · {km(activity.pledged_m)} km pledged · "
+        f"{km(activity.logged_m)} km logged"
+    )
+    quiet_day = not (activity.new_pledges or activity.logged_today_m)
+    if final:  # the day after the run: its own figures are nearly always nil
+        lines = [f"🤝 <b>Supporters</b>: {in_all}"]
+        if not quiet_day:
+            lines.append(f"Today: {' · '.join(day_parts)}")
+    else:
+        lines = [f"🤝 <b>Supporters today</b>: {' · '.join(day_parts)}", f"In all: {in_all}"]
+    if activity.top_name:
+        lines.append(f"🏅 Top supporter today: {escape(activity.top_name)}, {km(activity.top_today_m)} km")
+    return "\n".join(lines)
+
+
+def follower_update(news: News) -> str:
+    """The short private message a follower gets for a runner's new update."""
+    posted = news.posted
+    u, run, runner = posted.update, posted.run, posted.runner
+    lines = [f"🏃 <b>{escape(runner.name)}</b>: +{km(u.metres)} km (day {(u.local_day - run.start_date).days + 1})"]
+    if u.note:
+        lines.append(escape(clip(u.note, 200)))
+    if runner.is_lead:
+        share = news.route_m / run.distance_m
+        lines.append(f"Route so far: {km(news.route_m)} of {km(run.distance_m)} km · {percent(share)}")
+        if posted.runner_total_m != news.route_m:
+            lines.append(f"{escape(runner.name)}: {km(posted.runner_total_m)} km in all")
+    else:
+        lines.append(f"{km(posted.runner_total_m)} km in all (companion, beside the route)")
+    return "\n".join(lines)
+
+
+MILESTONE_TITLES = {25: "A quarter of the way!", 50: "Halfway!", 75: "Three quarters done!", 100: "The finish!"}
+
+
+def milestone(news: News, reached: int) -> str:
+    run = news.posted.run
+    day = (news.posted.update.local_day - run.start_date).days + 1
+    if reached == 100:
+        what = f"The full {km(run.distance_m)} km of {escape(run.title)} is covered, on day {day}."
+    else:
+        what = (
+            f"{escape(run.title)} has passed {reached}% of its route on day {day}: "
+            f"{km(news.route_m)} km of {km(run.distance_m)} km."
+        )
+    icon = "🏁" if reached == 100 else "🎉"
+    return f"{icon} <b>{MILESTONE_TITLES[reached]}</b>\n{what}\n/progress for the details"
+
+
+def subscribed(result: Subscribed) -> str:
+    sub, run = result.subscription, result.run
+    who = "You" if sub.kind == "private" else "This group"
+    what = f"the daily summary of <b>{escape(run.title)}</b>" if run else "the daily summary of the run"
+    lines = [f"✅ {who} will get {what} at {sub.local_time} ({escape(result.zone)} time)."]
+    if run is None:
+        lines.append("There is no run yet: the summaries start with the next run.")
+    elif sub.starts_on <= run.end_date:
+        lines.append(f"The first one comes on {day_text(max(sub.starts_on, run.start_date))}.")
+    lines.append("Change it with /subscribe HH:MM [time zone], stop it with /unsubscribe.")
+    return "\n".join(lines)
+
+
+def unsubscribed(ended: bool) -> str:
+    if ended:
+        return "🔕 The daily summary here has stopped. /subscribe starts it again."
+    return "There is no daily summary here to stop. /subscribe starts one."
+
+
+def followed(new: bool) -> str:
+    if new:
+        return "🔔 You will get a short message here for each runner update. /unfollow stops them."
+    return "You follow the runners already. /unfollow stops the messages."
+
+
+def unfollowed(ended: bool) -> str:
+    if ended:
+        return "🔕 No more update messages. /follow turns them back on."
+    return "You were not following the runners. /follow sends you a message for each update."
+
+
+def hello_group(run: Run | None, summary_time: str, zone: str) -> str:
+    following = f"I follow {run_heading(run)} for its supporters" if run else "I follow long-distance runs"
+    return (
+        f"👋 Hello, everyone! {following}: progress, the runners' updates, milestones.\n"
+        f"An administrator can send /subscribe for a daily summary here at {summary_time} ({escape(zone)} time), "
+        "or /subscribe HH:MM [time zone] for another time.\n"
+        "Anyone can ask /progress or /today."
+    )
+
+
+def lost_rights(title: str | None) -> str:
+    where = f"<b>{escape(title)}</b>" if title else "a group you subscribed"
+    return (
+        f"I may no longer send messages in {where}, so its daily summary has stopped. "
+        "Let me send messages there again, then send /subscribe in that group."
+    )
+
+
+# --- Pledges: /pledge, /log, /undo of a log, /mypledge, /supporters, /hideme -------------------------
+
+
+LOG_HINT = "Log your walks and runs with /log 5 [note]; /mypledge shows where you stand."
+SUGGEST_PLEDGE = "Make it a pledge: /pledge commits 5% of the run, or tap a share below."
+
+
+def times_run(ratio: float) -> str:
+    """A collective distance against the run's: '15% of the run's distance', '2.3× the run's distance'."""
+    if ratio < 1:
+        return f"{percent(ratio)} of the run's distance"
+    value = Decimal(str(ratio)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:f}".removesuffix(".0") + "× the run's distance"
+
+
+def _pledge_pace(s: Status, run: Run) -> str:
+    if s.reached:
+        return f"🎉 You have logged {km(s.logged_m)} km: pledge reached!"
+    done = f"{km(s.logged_m)} km logged, {km(s.remaining_m)} km to go. " if s.logged_m else ""
+    days = f"{s.days_left} day" + ("s" if s.days_left != 1 else "")
+    return f"{done}Do it by {day_text(run.end_date)}: {km(s.needed_per_day_m or 0)} km a day for {days}."
+
+
+def pledged(result: Pledged) -> str:
+    run, s, name = result.run, result.status, escape(result.first_name)
+    share = percent(s.share_of_run)
+    what = f"<b>{km(s.pledged_m or 0)} km</b>, {share} of {escape(run.title)} ({km(run.distance_m)} km)"
+    if result.before_m is None:
+        head = f"🤝 Thank you, {name}! You pledged {what}."
+    elif result.before_m == s.pledged_m:
+        head = f"🤝 {name}, your pledge stays {what}."
+    else:
+        head = f"✏️ {name}, your pledge changed from {km(result.before_m)} km to {what}."
+    return f"{head}\n{_pledge_pace(s, run)}\n{LOG_HINT}"
+
+
+def _against_pledge(s: Status) -> str:
+    if s.pledged_m is None:
+        return f"Your total: {km(s.logged_m)} km. {SUGGEST_PLEDGE}"
+    left = f", {km(s.remaining_m)} km to go" if s.remaining_m else ""
+    return f"Your pledge: {km(s.logged_m)} of {km(s.pledged_m)} km · {percent(s.done)}{left}."
+
+
+def logged(result: Logged) -> str:
+    entry = result.log
+    if result.before_m is not None:
+        head = f"✏️ Corrected your log: {km(result.before_m)} km → <b>{km(entry.metres)} km</b>"
+    else:
+        head = f"✅ Logged <b>{km(entry.metres)} km</b>"
+    head += f" for {day_text(entry.local_day)}"
+    if entry.note:
+        head += f": {escape(clip(entry.note))}"
+    lines = [head, _against_pledge(result.status)]
+    if result.congratulate:
+        lines.append(
+            f"🎉 {escape(result.first_name)}, you reached your pledge of {km(result.status.pledged_m or 0)} km! "
+            "Thank you for going the distance with the run."
+        )
+    return "\n".join(lines)
+
+
+def log_undone(result: LogUndone) -> str:
+    return (
+        f"↩️ Removed your log of {km(result.log.metres)} km ({day_text(result.log.local_day)}).\n"
+        f"{_against_pledge(result.status)}"
+    )
+
+
+def my_pledge(standing: Standing) -> str:
+    run, s = standing.run, standing.status
+    lines = [f"🤝 <b>{escape(standing.first_name)}</b>, your pledge for {escape(run.title)}"]
+    if s.pledged_m is None:
+        lines.append("You have not pledged yet.")
+        if s.logged_m:
+            lines.append(f"You logged {km(s.logged_m)} km.")
+        lines.append(SUGGEST_PLEDGE)
+    else:
+        lines += [
+            f"<b>{km(s.logged_m)} of {km(s.pledged_m or 0)} km</b> logged · {percent(s.done)}",
+            bar(s.done),
+            f"Pledged: {km(s.pledged_m or 0)} km, {percent(s.share_of_run)} of the run's {km(run.distance_m)} km",
+        ]
+        if s.reached:
+            lines.append("🎉 Pledge reached! Every km more still counts.")
+        elif s.days_left:
+            days = f"{s.days_left} day" + ("s" if s.days_left != 1 else "")
+            lines.append(
+                f"{km(s.remaining_m)} km left · {days} left · {km(s.needed_per_day_m or 0)} km a day needed "
+                f"(by {day_text(run.end_date)})"
+            )
+        else:
+            lines.append(f"{km(s.remaining_m)} km short: the days of the run are over.")
+    if standing.rank is not None:
+        lines.append(f"🏅 Rank {standing.rank} among supporters by km logged")
+    elif s.pledged_m is not None:
+        lines.append("Log your first km with /log 5 [note] to get on the /supporters board.")
+    if standing.hidden:
+        lines.append("You are hidden from the /supporters list; /showme puts you back.")
+    return "\n".join(lines)
+
+
+@_once_per_report
+def supporters(report: SupportersReport) -> str:
+    run, t = report.run, report.totals
+    lines = [f"🤝 <b>Supporters of {escape(run.title)}</b>"]
+    if t.supporters:
+        people = f"{t.supporters} supporter" + ("s" if t.supporters != 1 else "")
+        lines.append(f"{people} · {km(t.pledged_m)} km pledged ({times_run(report.pledged_of_run)})")
+    else:
+        lines.append("No pledges yet: /pledge commits 5% of the run.")
+    lines.append(f"👟 {km(t.logged_m)} km logged ({times_run(report.logged_of_run)})")
+    lines.append("")
+    if report.board:
+        lines.append("🏆 Top supporters by km logged")
+        lines += [
+            f"{rank}. {escape(entry.first_name)}: {km(entry.logged_m)} km"
+            for rank, entry in zip(report.ranks, report.board, strict=True)
+        ]
+    else:
+        lines.append("Nobody is on the board yet: log your own km with /log 5 [note].")
+    return "\n".join(lines)
+
+
+def hidden(is_hidden: bool) -> str:
+    if is_hidden:
+        return "🙈 You are off the /supporters list now; your km still count. /showme puts you back."
+    return "🙂 You are on the /supporters list again (first name only)."
+
+
+# --- Pace reminders: the nudge, /quiet, /nudge ---
+
+
+def nudge(behind: Behind, run: Run, day: date) -> str:
+    """The short private reminder of a supporter behind the pace of their pledge on `day`."""
+    head = (
+        f"👟 {escape(behind.first_name)}, a friendly nudge for {escape(run.title)}: you have logged "
+        f"{km(behind.logged_m)} of {km(behind.pledged_m)} km, {km(behind.behind_m)} km behind your pledge's pace."
+    )
+    if day >= run.end_date:
+        pace = f"Today is the run's last day: {km(behind.pledged_m - behind.logged_m)} km to go."
+    else:
+        pace = f"{km(behind.needed_per_day_m)} km a day from tomorrow gets you there by {day_text(run.end_date)}."
+    return f"{head}\n{pace} Log a walk with /log 5 [note].\n/quiet to stop these"
+
+
+def reminders(result: Reminders, summary_time: str) -> str:
+    """The reply to /quiet and /nudge."""
+    if result.quiet:
+        state = "No more pace reminders." if result.changed else "Pace reminders are off already."
+        return f"🔕 {state} /nudge turns them back on."
+    zone = f" ({escape(result.run.timezone)} time)" if result.run else ""
+    state = "Pace reminders are on" + ("" if result.changed else " already")
+    return (
+        f"🔔 {state}: when your logged km fall behind the pace of your pledge, I send you one short "
+        f"private message that day at {summary_time}{zone}. /quiet stops them."
+    )
+
+
+def chart_caption(figures: ChartData) -> str:
+    covered = sum(figures.day_m)
+    day = (figures.today - figures.start).days + 1
+    when = f"after day {day}" if day >= 1 else "before the start"
+    return (
+        f"📈 <b>{escape(figures.title)}</b>: {km(covered)} of {km(figures.distance_m)} km {when}\n"
+        "The line: km so far against the plan (dashed). The bars: each day's km."
+    )
+
+
+def position_policy(policy: PositionPolicy) -> str:
+    return f"📍 {escape(policy.describe())}\n/progress, /today, the daily summaries and the live page all follow it."
+
+
+def completion_caption(result: Logged) -> str:
+    return f"🏅 {escape(result.first_name)}: {km(result.status.logged_m)} km for {escape(result.run.title)}"
+
+
+def _where_lines(where: Where | None) -> list[str]:
+    """The place on the planned route and the next checkpoint (bot.replies.render_route)."""
+    from bot.replies.render_route import where_lines  # render_route builds on this module
+
+    return where_lines(where)
