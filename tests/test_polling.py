@@ -9,7 +9,7 @@ import pytest
 from telegram import Update
 
 from bot.demo.simulator import Clock, FakeBotAPI, Simulator, error, group_chat
-from bot.edge import exactly_once, polling
+from bot.edge import exactly_once, handled, polling
 from bot.edge.concurrency import ChatOrder
 from bot.edge.context import HANDLED
 from bot.edge.jobs import HOUSEKEEPING
@@ -267,7 +267,7 @@ async def test_a_read_is_marked_with_the_next_write_and_at_shutdown(tmp_path):
 
 
 async def test_reads_are_marked_a_hundred_at_a_time(sim):
-    reads = [sim.updates.text(ASHA, "/progress") for _ in range(exactly_once.UNWRITTEN_MAX)]
+    reads = [sim.updates.text(ASHA, "/progress") for _ in range(handled.UNWRITTEN_MAX)]
     for read in reads[:-1]:
         await sim.send(read)
     assert await sim.query(inbox.handled_since, DAY1_MORNING) == set()
@@ -291,14 +291,14 @@ async def test_the_hourly_housekeeping_forgets_update_ids_handled_over_two_days_
 
 def test_the_memory_of_handled_ids_forgets_the_oldest_first(monkeypatch):
     monkeypatch.setattr(exactly_once, "MEMORY", 3)
-    once = exactly_once.ExactlyOnce({1, 2})
+    once = handled.ExactlyOnce({1, 2})
     assert [once.begin(n, DAY1_MORNING) for n in (3, 4)] == [True, True]  # 1 is forgotten, 2 3 4 kept
     assert [once.begin(n, DAY1_MORNING) for n in (4, 3, 2)] == [False, False, False]
     assert once.begin(1, DAY1_MORNING)  # forgotten: a re-delivery this old no longer comes
 
 
 def test_an_update_in_hand_is_marked_with_its_write_and_those_that_wrote_nothing_with_it(monkeypatch):
-    once = exactly_once.ExactlyOnce()
+    once = handled.ExactlyOnce()
     assert once.begin(10, DAY1_MORNING) and once.begin(11, DAY1_MORNING)
     assert not once.finish(10)  # 10 wrote nothing: its mark waits
     marks = once.marks_of(11)
@@ -310,8 +310,8 @@ def test_an_update_in_hand_is_marked_with_its_write_and_those_that_wrote_nothing
 
 
 def test_a_hundred_waiting_marks_ask_to_be_written(monkeypatch):
-    once = exactly_once.ExactlyOnce()
-    for n in range(exactly_once.UNWRITTEN_MAX - 1):
+    once = handled.ExactlyOnce()
+    for n in range(handled.UNWRITTEN_MAX - 1):
         once.begin(n, DAY1_MORNING)
         assert not once.finish(n)
     once.begin(999, DAY1_MORNING)

@@ -16,17 +16,20 @@ from bot.domain.geometry import (
     Checkpoint,
     Placement,
     Route,
-    RouteFileError,
-    describe_place,
-    describe_route,
     haversine_m,
-    km_text,
+    nearby,
     place,
-    read_route,
-    read_route_bounded,
     simplify,
     track_length_m,
 )
+from bot.domain.units import km as km_text
+from bot.files.route_files import RouteFileError, describe_route, read_route, read_route_bounded
+from bot.replies.render_route import place_text
+
+
+def describe_place(placement: Placement, checkpoints: tuple[Checkpoint, ...]) -> str:
+    """The words a reply uses for a place: the domain's values, the replies' text."""
+    return place_text(nearby(placement, checkpoints))
 
 NORTH_PER_M = 180 / (math.pi * EARTH_RADIUS_M)  # degrees of latitude per metre
 

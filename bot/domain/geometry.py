@@ -1,6 +1,6 @@
-"""Route geometry: length, simplification, placing a position on the route, and the words for it.
+"""Route geometry: length, simplification, placing a position on the route and among its checkpoints.
 
-Pure (no I/O), but for `read_route_bounded`, which runs `read_route` in a bounded child process.
+Pure: no I/O (reading a route file is bot.files.route_files), no words (those are bot.replies).
 Points are (lat, lon) in degrees; distances are metres (integers where they leave this module).
 """
 
@@ -10,15 +10,9 @@ import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-from bot.domain.coordinates import first_off_the_map, off_the_map_text
-from bot.files.bounded_read import DEFAULT_TIMEOUT_S, run_bounded
-from bot.files.safe_gpx import FileRefusedError, check_size, load_gpx
 
 LatLon = tuple[float, float]
 FloatArray = npt.NDArray[np.float64]
@@ -31,12 +25,6 @@ OFF_ROUTE_M = 1_000
 AT_CHECKPOINT_M = 500
 """Closer than this to a checkpoint's km, a position is "at" it."""
 
-
-ROUTE_SEND_INSTEAD = "the route as a .gpx file"
-
-
-class RouteFileError(FileRefusedError):
-    """A route file that cannot be used; `message` says why and what to send instead."""
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -224,125 +212,31 @@ class Checkpoint:
 
 
 @dataclass(frozen=True)
-class PlannedRoute:
-    """A route read from a file: its (simplified) geometry and its named waypoints as checkpoints."""
+class Nearby:
+    """A place on the route among its checkpoints: what 'near km 182, 8 km before Vapi' says, as values."""
 
-    route: Route
-    checkpoints: tuple[Checkpoint, ...]
-    far_waypoints: tuple[str, ...]
-    """Named waypoints farther than OFF_ROUTE_M from the route: not made checkpoints."""
-    name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values: the points, the checkpoints as [name, metres], the far waypoints, the name."""
-        return {
-            "points": [list(p) for p in self.route.points],
-            "checkpoints": [[c.name, c.along_m] for c in self.checkpoints],
-            "far_waypoints": list(self.far_waypoints),
-            "name": self.name,
-        }
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> PlannedRoute:
-        return cls(
-            route=Route.from_points([(float(lat), float(lon)) for lat, lon in values["points"]]),
-            checkpoints=tuple(Checkpoint(str(name), int(along)) for name, along in values["checkpoints"]),
-            far_waypoints=tuple(str(name) for name in values["far_waypoints"]),
-            name=values["name"],
-        )
+    along_m: int
+    off_route_m: int | None = None
+    """How far off the route, when farther than OFF_ROUTE_M; None on the route."""
+    at: str | None = None
+    """The checkpoint within AT_CHECKPOINT_M, if any."""
+    before: tuple[str, int] | None = None
+    """The next checkpoint and the metres to it."""
+    past: tuple[str, int] | None = None
+    """With no checkpoint ahead: the last one and the metres past it."""
 
 
-def read_route(data: bytes) -> PlannedRoute:
-    """A planned route from GPX bytes: its tracks (else its routes) joined in file order, simplified to
-    ROUTE_MAX_POINTS; each named waypoint within OFF_ROUTE_M of it becomes a checkpoint at its km.
-
-    The length is that of the simplified route, the one positions are measured along. Raises
-    RouteFileError with a message for the organiser.
-    """
-    gpx = load_gpx(data, RouteFileError, what="a route", send_instead=ROUTE_SEND_INSTEAD)
-    points: list[LatLon] = [
-        (p.latitude, p.longitude) for track in gpx.tracks for segment in track.segments for p in segment.points
-    ]
-    if len(points) < 2:
-        points = [(p.latitude, p.longitude) for rte in gpx.routes for p in rte.points] or points
-    off_map = first_off_the_map([*points, *((w.latitude, w.longitude) for w in gpx.waypoints)])
-    if off_map is not None:
-        raise RouteFileError(off_the_map_text(off_map, "route file", ROUTE_SEND_INSTEAD))
-    if len(points) == 1:
-        raise RouteFileError(
-            "This GPX file's route is a single point: a route needs two or more. Draw the route in a route planner"
-            " and export it as GPX."
-        )
-    if len(points) < 2:
-        count = len(gpx.waypoints)
-        raise RouteFileError(
-            f"This GPX file has no route or track in it, only {count} waypoint{'' if count == 1 else 's'}."
-            " Draw the route in a route planner and export it as GPX."
-        )
-    route = Route.from_points(simplify(points, ROUTE_MAX_POINTS))
-    if route.length_m == 0:
-        raise RouteFileError("This route has no length: all its points are in one place. Send the whole route.")
-    checkpoints: list[Checkpoint] = []
-    far: list[str] = []
-    seen: set[str] = set()
-    for waypoint in gpx.waypoints:
-        name = (waypoint.name or "").strip()
-        if not name or name in seen:
-            continue
-        seen.add(name)
-        placement = place(route, waypoint.latitude, waypoint.longitude)
-        if placement.on_route:
-            checkpoints.append(Checkpoint(name=name, along_m=placement.along_m))
-        else:
-            far.append(name)
-    checkpoints.sort(key=lambda c: c.along_m)
-    title = next((t.name for t in gpx.tracks if t.name), None) or next((r.name for r in gpx.routes if r.name), None)
-    return PlannedRoute(route=route, checkpoints=tuple(checkpoints), far_waypoints=tuple(far), name=title)
-
-
-async def read_route_bounded(data: bytes, timeout_s: float = DEFAULT_TIMEOUT_S) -> PlannedRoute:
-    """`read_route` in a bounded child process (see bot.files.bounded_read); RouteFileError on any failure."""
-    check_size(len(data), RouteFileError, ROUTE_SEND_INSTEAD)
-    payload = await run_bounded(
-        "route", data, "route.gpx", error=RouteFileError, send_instead=ROUTE_SEND_INSTEAD, timeout_s=timeout_s
-    )
-    return PlannedRoute.from_dict(payload)
-
-
-def km_text(metres: int) -> str:
-    """Kilometres with at most one decimal and no trailing .0: 8000 -> '8', 2300 -> '2.3'."""
-    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:f}".removesuffix(".0")
-
-
-def describe_route(planned: PlannedRoute) -> str:
-    """'The route is 418.3 km; 11 checkpoints: Vasai (km 48.2), ...' (plain text, names not escaped)."""
-    head = f"The route is {km_text(planned.route.length_m)} km"
-    if not planned.checkpoints:
-        text = f"{head}; no named waypoints in the file to use as checkpoints."
-    else:
-        count = len(planned.checkpoints)
-        listed = ", ".join(f"{c.name} (km {km_text(c.along_m)})" for c in planned.checkpoints)
-        text = f"{head}; {count} checkpoint{'s' if count != 1 else ''}: {listed}."
-    if planned.far_waypoints:
-        text += f" Not on the route, so left out: {', '.join(planned.far_waypoints)}."
-    return text
-
-
-def describe_place(placement: Placement, checkpoints: Sequence[Checkpoint]) -> str:
-    """'near km 182, 8 km before Vapi', 'near km 270, at Surat', 'near km 418, 1 km past Kevadia', or
-    'off the route by 2.3 km (near km 182)' (plain text, names not escaped)."""
-    near = f"near km {km_text(placement.along_m)}"
+def nearby(placement: Placement, checkpoints: Sequence[Checkpoint]) -> Nearby:
+    """Where `placement` stands among `checkpoints`: at one, before the next, or past the last."""
     if not placement.on_route:
-        return f"off the route by {km_text(placement.off_route_m)} km ({near})"
+        return Nearby(placement.along_m, off_route_m=placement.off_route_m)
     ordered = sorted(checkpoints, key=lambda c: c.along_m)
     at = [c for c in ordered if abs(c.along_m - placement.along_m) <= AT_CHECKPOINT_M]
     if at:
-        return f"{near}, at {at[0].name}"
+        return Nearby(placement.along_m, at=at[0].name)
     ahead = [c for c in ordered if c.along_m > placement.along_m]
     if ahead:
-        return f"{near}, {km_text(ahead[0].along_m - placement.along_m)} km before {ahead[0].name}"
+        return Nearby(placement.along_m, before=(ahead[0].name, ahead[0].along_m - placement.along_m))
     if ordered:
-        last = ordered[-1]
-        return f"{near}, {km_text(placement.along_m - last.along_m)} km past {last.name}"
-    return near
+        return Nearby(placement.along_m, past=(ordered[-1].name, placement.along_m - ordered[-1].along_m))
+    return Nearby(placement.along_m)

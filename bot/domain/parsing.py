@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import pledge_math
 from bot.domain.errors import UserError
+from bot.domain.units import km
 
 MAX_UPDATE_M = 300_000
 MAX_RUN_M = 100_000_000
@@ -79,7 +80,7 @@ OTHER_UNITS = frozenset(
     )
 )
 UNITS_TEXT = "km, m, metres or miles (mi)"
-SMALLEST_M = 50  # shown as 0.1 km; anything less would be shown as 0 km (bot.replies.render.km)
+SMALLEST_M = 50  # shown as 0.1 km; anything less would be shown as 0 km (bot.domain.units.km)
 
 
 def parse_distance(text: str, usage: str, max_m: int = MAX_UPDATE_M, min_m: int = SMALLEST_M) -> int:
@@ -129,17 +130,12 @@ def parse_distance_and_note(
             else f"The distance must be more than 0. Write it like: {usage}"
         )
     if metres > max_m:
-        converted = "" if factor == KILOMETRE else f" ({_km_text(metres)} km)"
+        converted = "" if factor == KILOMETRE else f" ({km(metres)} km)"
         raise UserError(
             f"{digits} {unit}{converted} is more than "
             f"{max_m // 1000} km: please check the figure. Write it like: {usage}"
         )
     return metres, rest.strip() or None
-
-
-def _km_text(metres: int) -> str:
-    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:f}".removesuffix(".0")
 
 
 PLEDGE_USAGE = "/pledge (5% of the run), /pledge 10%, /pledge 12.5% or /pledge 20 km"

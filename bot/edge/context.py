@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.edge.handled import ExactlyOnce
 from bot.ops.config import Settings
 from storage.db import Database
-
-if TYPE_CHECKING:
-    from bot.edge.exactly_once import ExactlyOnce
 
 DB = "db"
 SETTINGS = "settings"

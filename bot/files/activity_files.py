@@ -219,6 +219,11 @@ def _damaged() -> ActivityFileError:
     )
 
 
+def read_activity_dict(data: bytes, filename: str) -> dict[str, Any]:
+    """The child process's reader (bot.files.bounded_read)."""
+    return read_activity(data, filename).to_dict()
+
+
 def read_activity(data: bytes, filename: str) -> Activity:
     """Read a GPX or FIT activity; ActivityFileError (with the reply for the runner) when it cannot be used."""
     source = precheck(data, filename)
@@ -272,7 +277,7 @@ async def read_activity_bounded(
     """
     precheck(data, filename)
     payload = await run_bounded(
-        "activity", data, filename, error=ActivityFileError, send_instead=SEND_INSTEAD, timeout_s=timeout_s,
-        memory_bytes=memory_bytes,
+        f"{__name__}:read_activity_dict", data, filename, error=ActivityFileError, send_instead=SEND_INSTEAD,
+        timeout_s=timeout_s, memory_bytes=memory_bytes,
     )  # fmt: skip
     return Activity.from_dict(payload)

@@ -1,25 +1,29 @@
 """Read an uploaded file in a child process bounded in time and memory, so the event loop never waits on it.
 
-`python -m bot.files.bounded_read KIND NAME MEMORY_BYTES CPU_SECONDS` reads the file from stdin with the pure
-reader of KIND ("activity" or "route") and writes JSON to stdout: the result, or {"error": message}. The
-parent (`run_bounded`) kills a child past its time; the child's address space and CPU time are capped by
-setrlimit, so a file that needs more memory ends the child, not the bot. One child runs at a time.
+`python -m bot.files.bounded_read READER NAME MEMORY_BYTES CPU_SECONDS` reads the file from stdin with the
+pure READER ("bot.files.activity_files:read_activity_dict", say) and writes JSON to stdout: the result, or
+{"error": message}. The parent (`run_bounded`) kills a child past its time; the child's address space and CPU
+time are capped by setrlimit, so a file that needs more memory ends the child, not the bot. One child runs at a
+time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import math
 import os
 import sys
 import weakref
-from typing import Any, Literal
+from typing import Any
 
 from bot.files.safe_gpx import FileRefusedError
 
-Kind = Literal["activity", "route"]
+Reader = str
+"""A reader run in the child, as "module:function": the function takes (bytes, file name) and returns
+JSON-ready values. Named, not imported, so that the readers import this module and not the other way round."""
 
 DEFAULT_TIMEOUT_S = 15.0
 """Generous for the largest accepted file (200k GPX points take 3-5 s on a busy 2-core VM); hostile files are
@@ -41,7 +45,7 @@ def _argument(filename: str) -> str:
 
 
 async def run_bounded(
-    kind: Kind,
+    reader: Reader,
     data: bytes,
     filename: str,
     *,
@@ -57,7 +61,7 @@ async def run_bounded(
         # the child needs no secret: keep the token out of its environment
         env = {k: v for k, v in os.environ.items() if "TOKEN" not in k} | {"OPENBLAS_NUM_THREADS": "1"}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.files.bounded_read", kind, filename, str(memory_bytes),
+            sys.executable, "-m", "bot.files.bounded_read", reader, filename, str(memory_bytes),
             str(math.ceil(timeout_s) + 1),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env,
         )  # fmt: skip
@@ -94,24 +98,20 @@ def _limit(memory_bytes: int, cpu_s: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
 
 
-def _read(kind: str, data: bytes, filename: str) -> dict[str, Any]:
-    if kind == "activity":
-        from bot.files.activity_files import read_activity
-
-        return read_activity(data, filename).to_dict()
-    if kind == "route":
-        from bot.domain.geometry import read_route
-
-        return read_route(data).to_dict()
-    raise ValueError(f"unknown kind {kind!r}")
+def _read(reader: Reader, data: bytes, filename: str) -> dict[str, Any]:
+    module, _, function = reader.partition(":")
+    if not module.startswith("bot.files."):
+        raise ValueError(f"not a file reader: {reader!r}")
+    result: dict[str, Any] = getattr(importlib.import_module(module), function)(data, filename)
+    return result
 
 
 def _child_main(argv: list[str]) -> int:
-    kind, filename, memory_bytes, cpu_s = argv[0], argv[1], int(argv[2]), int(argv[3])
+    reader, filename, memory_bytes, cpu_s = argv[0], argv[1], int(argv[2]), int(argv[3])
     _limit(memory_bytes, cpu_s)
     data = sys.stdin.buffer.read()
     try:
-        result = _read(kind, data, filename)
+        result = _read(reader, data, filename)
     except FileRefusedError as refused:
         result = {"error": refused.message}
     except MemoryError:

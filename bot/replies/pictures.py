@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ParamSpec
 
-from bot.replies.render import km
+from bot.domain.units import km
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

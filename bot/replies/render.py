@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.domain.stats import Progress, Stage
+from bot.domain.units import day_text, km, one_decimal, percent
 
 if TYPE_CHECKING:  # the services render their outbox messages with this module: no import cycle
     from bot.domain.pledge_math import Status
@@ -32,26 +33,10 @@ NOTE_LIMIT = 500
 R = TypeVar("R")
 
 
-def km(metres: int) -> str:
-    """Kilometres with at most one decimal and no trailing .0: 24000 -> '24', 20800 -> '20.8'."""
-    value = (Decimal(metres) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:f}".removesuffix(".0")
-
-
-def percent(part: float) -> str:
-    """A share with at most one decimal and no trailing .0, like km: 0.0577 -> '5.8%', 0.24 -> '24%'."""
-    value = Decimal(str(part * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:f}".removesuffix(".0") + "%"
-
-
 def bar(share: float, width: int = 20) -> str:
     """Cells filled rounding down: the bar is full only when the distance is."""
     filled = max(min(int(share * width), width), 0)
     return "█" * filled + "░" * (width - filled)
-
-
-def day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def clip(text: str, limit: int = NOTE_LIMIT) -> str:
@@ -467,8 +452,7 @@ def times_run(ratio: float) -> str:
     """A collective distance against the run's: '15% of the run's distance', '2.3× the run's distance'."""
     if ratio < 1:
         return f"{percent(ratio)} of the run's distance"
-    value = Decimal(str(ratio)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{value:f}".removesuffix(".0") + "× the run's distance"
+    return one_decimal(Decimal(str(ratio))) + "× the run's distance"
 
 
 def _pledge_pace(s: Status, run: Run) -> str:

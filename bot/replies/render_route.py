@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from bot.domain.checkpoint_names import MAX_CHECKPOINTS, visible
 from bot.domain.checkpoint_parsing import MAX_NAME
+from bot.domain.geometry import Nearby
 from bot.domain.route_progress import day_number, duration_text, eta
-from bot.replies.render import km
+from bot.domain.units import km
 
 if TYPE_CHECKING:
     from bot.services.checkpoints import Where
@@ -27,6 +28,21 @@ ROUTE_REPLY_NAMES = 20
 
 def _day_and_date(day: date, start: date) -> str:
     return f"day {day_number(day, start)} ({day.day} {day:%b})"
+
+
+def place_text(place: Nearby) -> str:
+    """'near km 182, 8 km before Vapi', 'near km 270, at Surat', 'near km 418, 1 km past Kevadia', or
+    'off the route by 2.3 km (near km 182)' (plain text, names not escaped)."""
+    near = f"near km {km(place.along_m)}"
+    if place.off_route_m is not None:
+        return f"off the route by {km(place.off_route_m)} km ({near})"
+    if place.at:
+        return f"{near}, at {place.at}"
+    if place.before:
+        return f"{near}, {km(place.before[1])} km before {place.before[0]}"
+    if place.past:
+        return f"{near}, {km(place.past[1])} km past {place.past[0]}"
+    return near
 
 
 def checkpoint_passed(run: Run, passed: Sequence[tuple[str, int]], day: date) -> str:
@@ -120,7 +136,7 @@ def where_lines(where: Where | None) -> list[str]:
         return []
     lines = []
     if where.place:
-        lines.append(f"🗺 On the route: {escape(where.place)}")
+        lines.append(f"🗺 On the route: {escape(place_text(where.place))}")
     if where.next_name:
         line = f"📍 Next checkpoint: {escape(where.next_name)}, {km(where.next_to_go_m)} km to go"
         if where.next_eta:
@@ -140,7 +156,7 @@ def activity_posted(result: ActivityPosted) -> str:
         f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, posted.run)})"
     ]
     if result.place:
-        lines.append(f"🗺 Ended {escape(result.place)}.")
+        lines.append(f"🗺 Ended {escape(place_text(result.place))}.")
     if result.by_hand_m:
         lines.append(
             f"⚠️ You also posted {km(result.by_hand_m)} km by hand for day {result.day}. If this file is the same"

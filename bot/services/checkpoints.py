@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.geometry import Checkpoint, Placement, Route, describe_place, place
+from bot.domain.geometry import Checkpoint, Nearby, Placement, Route, nearby, place
 from bot.domain.route_progress import Mark, eta, next_mark
 from bot.replies import render_route
 from storage import checkpoints, outbox, routes
@@ -57,8 +57,8 @@ def route_of(conn: sqlite3.Connection, run_id: int) -> Route | None:
 class Where:
     """The run against its route and checkpoints."""
 
-    place: str | None
-    """'near km 182, 8 km before Vapi' (plain text), when the run has a route."""
+    place: Nearby | None
+    """Where on the route (near km 182, 8 km before Vapi), when the run has a route."""
     next_name: str | None
     next_to_go_m: int
     next_eta: date | None
@@ -75,16 +75,16 @@ def where(
     route = route_of(conn, run.id)
     if route is None and not stored:
         return None
-    place_text = None
+    place_near = None
     if route is not None:
         placement = place(route, position.latitude, position.longitude) if position else None
         if placement is None:
             placement = Placement(along_m=min(covered_m, route.length_m), off_route_m=0)
-        place_text = describe_place(placement, [Checkpoint(c.name, c.at_m) for c in stored])
+        place_near = nearby(placement, [Checkpoint(c.name, c.at_m) for c in stored])
     upcoming = next_mark([Mark(c.name, c.at_m, c.passed_on) for c in stored], covered_m)
     if upcoming is None or run.ended_at is not None:
-        return Where(place_text, None, 0, None, run.start_date)
+        return Where(place_near, None, 0, None, run.start_date)
     return Where(
-        place_text, upcoming.name, upcoming.at_m - covered_m,
+        place_near, upcoming.name, upcoming.at_m - covered_m,
         eta(upcoming.at_m, average_m_per_day, run.start_date, today), run.start_date,
     )  # fmt: skip

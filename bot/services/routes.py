@@ -15,20 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 from bot.domain import plausibility, stats
 from bot.domain.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
 from bot.domain.errors import UserError
-from bot.domain.geometry import (
-    ROUTE_SEND_INSTEAD,
-    PlannedRoute,
-    RouteFileError,
-    describe_place,
-    place,
-    read_route_bounded,
-)
 from bot.domain.geometry import Checkpoint as RouteCheckpoint
+from bot.domain.geometry import Nearby, nearby, place
 from bot.domain.parsing import LogEntry
 from bot.domain.route_progress import day_number, duration_text, implausible
+from bot.domain.units import km
 from bot.files.activity_files import SEND_INSTEAD, Activity, ActivityFileError, read_activity_bounded
+from bot.files.route_files import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileError, read_route_bounded
 from bot.files.safe_gpx import FileRefusedError, check_size
-from bot.replies.render import km
 from bot.services import checkpoints as checkpoint_news
 from bot.services import news, pledges, tracking
 from bot.services.runs import require_current, require_open
@@ -197,8 +191,8 @@ class ActivityPosted:
     posted: tracking.Posted
     activity: Activity
     day: int
-    place: str | None
-    """Where the track ended on the route ('near km 24, 24.3 km before Vasai'), when the run has a route."""
+    place: Nearby | None
+    """Where the track ended on the route (near km 24, 24.3 km before Vasai), when the run has a route."""
     by_hand_m: int = 0
     """The km the runner had posted by hand (not from a file) for the same day: maybe the same run twice."""
 
@@ -357,12 +351,12 @@ def _log(
     return pledges.standing_after_log(conn, run, m.first_name, stored, now)
 
 
-def _place_of(conn: sqlite3.Connection, run: Run, point: tuple[float, float]) -> str | None:
+def _place_of(conn: sqlite3.Connection, run: Run, point: tuple[float, float]) -> Nearby | None:
     route = checkpoint_news.route_of(conn, run.id)
     if route is None:
         return None
     marks = [RouteCheckpoint(c.name, c.at_m) for c in checkpoints.of_run(conn, run.id)]
-    return describe_place(place(route, point[0], point[1]), marks)
+    return nearby(place(route, point[0], point[1]), marks)
 
 
 def _keep_file(
