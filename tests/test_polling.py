@@ -290,7 +290,7 @@ async def test_the_hourly_housekeeping_forgets_update_ids_handled_over_two_days_
 
 
 def test_the_memory_of_handled_ids_forgets_the_oldest_first(monkeypatch):
-    monkeypatch.setattr(exactly_once, "MEMORY", 3)
+    monkeypatch.setattr(handled, "MEMORY", 3)
     once = handled.ExactlyOnce({1, 2})
     assert [once.begin(n, DAY1_MORNING) for n in (3, 4)] == [True, True]  # 1 is forgotten, 2 3 4 kept
     assert [once.begin(n, DAY1_MORNING) for n in (4, 3, 2)] == [False, False, False]
