@@ -32,7 +32,8 @@ from bench.sections import Options, _de_json, _forget_runner_updates, _last_upda
 from bot.demo.play import run_demo
 from bot.demo.simulator import Clock, Simulator
 from bot.edge import live_page
-from bot.replies.pictures import ChartData, progress_chart
+from bot.replies.pictures import progress_chart
+from bot.services.results import ChartData
 from bot.web.server import WebServer, serve
 
 MAX_LOAD_SECONDS = 600  # the steady client's own bound (its longest)

@@ -1,7 +1,9 @@
 """The outbox: messages a write causes, stored in its transaction and sent after it commits.
 
-A text is stored once (`outbox_texts`) and queued for each of its chats (`outbox`). The sender claims a
-few rows at a time ('sending'), sends them, then deletes them (or puts them back for a retry).
+What happened is stored once (`outbox_facts`: a kind and its figures as a JSON object, never a text) and
+queued for each of its chats (`outbox`); the sender writes the text when it sends, for its reader. The
+sender claims a few rows at a time ('sending'), sends them, then deletes them (or puts them back for a
+retry).
 """
 
 from __future__ import annotations
@@ -15,59 +17,66 @@ from datetime import datetime
 from storage.clock import to_text
 from storage.sql import fetch_all, fetch_one
 
-FOLLOWER, MILESTONE = "follower", "milestone"
 MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What happened: its kind and its figures (a JSON object)."""
+
+    kind: str
+    facts: str
 
 
 @dataclass(frozen=True)
 class Queued:
     id: int
     chat_id: int
-    text: str
+    fact: Fact
     attempts: int
 
 
-def _text(conn: sqlite3.Connection, kind: str, text: str, topic: str | None, now: datetime) -> int:
+def _fact(conn: sqlite3.Connection, fact: Fact, topic: str | None, now: datetime) -> int:
     row = fetch_one(
         conn,
-        "INSERT INTO outbox_texts (kind, topic, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        (kind, topic, text, to_text(now)),
+        "INSERT INTO outbox_facts (kind, topic, facts, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        (fact.kind, topic, fact.facts, to_text(now)),
     )
     assert row is not None
     return int(row[0])
 
 
-def to_followers(conn: sqlite3.Connection, kind: str, text: str, now: datetime, *, except_user: int) -> int:
-    """Queue `text` for every follower but `except_user` (one statement); how many."""
-    text_id = _text(conn, kind, text, None, now)
+def to_followers(conn: sqlite3.Connection, fact: Fact, now: datetime, *, except_user: int) -> int:
+    """Queue `fact` for every follower but `except_user` (one statement); how many."""
+    fact_id = _fact(conn, fact, None, now)
     cur = conn.execute(
-        "INSERT INTO outbox (text_id, chat_id) SELECT ?, user_id FROM followers WHERE user_id != ?",
-        (text_id, except_user),
+        "INSERT INTO outbox (fact_id, chat_id) SELECT ?, user_id FROM followers WHERE user_id != ?",
+        (fact_id, except_user),
     )
     return cur.rowcount
 
 
-def to_everyone(conn: sqlite3.Connection, kind: str, text: str, now: datetime, *, topic: str) -> int:
-    """Queue `text` for every subscribed chat and every follower, each once; how many."""
-    text_id = _text(conn, kind, text, topic, now)
+def to_everyone(conn: sqlite3.Connection, fact: Fact, now: datetime, *, topic: str) -> int:
+    """Queue `fact` for every subscribed chat and every follower, each once; how many."""
+    fact_id = _fact(conn, fact, topic, now)
     cur = conn.execute(
-        "INSERT INTO outbox (text_id, chat_id) SELECT ?, chat_id FROM subscriptions"
+        "INSERT INTO outbox (fact_id, chat_id) SELECT ?, chat_id FROM subscriptions"
         " UNION SELECT ?, user_id FROM followers",
-        (text_id, text_id),
+        (fact_id, fact_id),
     )
     return cur.rowcount
 
 
-def to_chats(conn: sqlite3.Connection, kind: str, text: str, now: datetime, chat_ids: Iterable[int]) -> None:
-    text_id = _text(conn, kind, text, None, now)
-    conn.executemany("INSERT INTO outbox (text_id, chat_id) VALUES (?, ?)", ((text_id, c) for c in chat_ids))
+def to_chats(conn: sqlite3.Connection, fact: Fact, now: datetime, chat_ids: Iterable[int]) -> None:
+    fact_id = _fact(conn, fact, None, now)
+    conn.executemany("INSERT INTO outbox (fact_id, chat_id) VALUES (?, ?)", ((fact_id, c) for c in chat_ids))
 
 
 def cancel(conn: sqlite3.Connection, topics: Sequence[str]) -> int:
     """Take back what was queued about these topics and not yet handed to Telegram; how many messages."""
     cur = conn.execute(
         "DELETE FROM outbox WHERE status = 'pending'"
-        " AND text_id IN (SELECT id FROM outbox_texts WHERE topic IN (SELECT value FROM json_each(?)))",
+        " AND fact_id IN (SELECT id FROM outbox_facts WHERE topic IN (SELECT value FROM json_each(?)))",
         (json.dumps(list(topics)),),
     )
     return cur.rowcount
@@ -79,8 +88,8 @@ def claim(conn: sqlite3.Connection, limit: int, now: datetime) -> list[Queued]:
     busy = {row[0] for row in fetch_all(conn, "SELECT DISTINCT chat_id FROM outbox WHERE status = 'sending'")}
     window = fetch_all(
         conn,
-        "SELECT o.id, o.chat_id, o.attempts, o.not_before, t.text FROM outbox o"
-        " JOIN outbox_texts t ON t.id = o.text_id WHERE o.status = 'pending' ORDER BY o.id LIMIT ?",
+        "SELECT o.id, o.chat_id, o.attempts, o.not_before, f.kind, f.facts FROM outbox o"
+        " JOIN outbox_facts f ON f.id = o.fact_id WHERE o.status = 'pending' ORDER BY o.id LIMIT ?",
         (limit * 8,),
     )
     due = to_text(now)
@@ -88,7 +97,7 @@ def claim(conn: sqlite3.Connection, limit: int, now: datetime) -> list[Queued]:
     for row in window:
         chat_id = row["chat_id"]
         if chat_id not in busy and (row["not_before"] is None or row["not_before"] <= due):
-            claimed.append(Queued(row["id"], chat_id, row["text"], row["attempts"] + 1))
+            claimed.append(Queued(row["id"], chat_id, Fact(row["kind"], row["facts"]), row["attempts"] + 1))
         busy.add(chat_id)
         if len(claimed) == limit:
             break
@@ -98,9 +107,9 @@ def claim(conn: sqlite3.Connection, limit: int, now: datetime) -> list[Queued]:
 
 
 def done(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
-    """Sent, or given up: gone from the outbox (and a text once no chat waits for it)."""
+    """Sent, or given up: gone from the outbox (and a fact once no chat waits for it)."""
     conn.executemany("DELETE FROM outbox WHERE id = ?", ((i,) for i in ids))
-    conn.execute("DELETE FROM outbox_texts WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.text_id = outbox_texts.id)")
+    conn.execute("DELETE FROM outbox_facts WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.fact_id = outbox_facts.id)")
 
 
 def retry(conn: sqlite3.Connection, later: Iterable[tuple[int, datetime]]) -> None:
@@ -124,10 +133,11 @@ def backlog(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def texts_of_chat(conn: sqlite3.Connection, chat_id: int) -> list[str]:
+def facts_of_chat(conn: sqlite3.Connection, chat_id: int) -> list[Fact]:
     rows = fetch_all(
         conn,
-        "SELECT t.text FROM outbox o JOIN outbox_texts t ON t.id = o.text_id WHERE o.chat_id = ? ORDER BY o.id",
+        "SELECT f.kind, f.facts FROM outbox o JOIN outbox_facts f ON f.id = o.fact_id WHERE o.chat_id = ?"
+        " ORDER BY o.id",
         (chat_id,),
     )
-    return [row[0] for row in rows]
+    return [Fact(row[0], row[1]) for row in rows]

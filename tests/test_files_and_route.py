@@ -156,7 +156,7 @@ async def test_an_undo_before_sending_takes_the_checkpoint_news_back(unity) -> N
     await unity.say(ORGANISER, "/checkpoint Vasai Fort | 20")
     await unity.say(MILIND, "/update 24")
     await unity.say(MILIND, "/undo")
-    assert not any("Vasai Fort" in t for t in await unity.query(outbox.texts_of_chat, RAVI.id))
+    assert not any("Vasai Fort" in f.facts for f in await unity.query(outbox.facts_of_chat, RAVI.id))
 
 
 async def test_progress_names_the_place_and_the_next_checkpoint(unity) -> None:

@@ -3,11 +3,14 @@ once; Telegram's refusals and failures settle each message as a user would expec
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
 from bot.demo.simulator import Simulator, error, group_chat
+from bot.domain.news import Prewritten, RunnerPosted, from_json, to_json
 from bot.edge import outbox as sender
 from storage import followers, outbox
+from storage.schema import migrations, split_statements
 from tests.conftest import ASHA, MILIND, RAVI
 from tests.test_summaries import FANS, ist, subscribe
 
@@ -27,6 +30,17 @@ def tries(sim: Simulator) -> list[str]:
     return [c.text for c in sim.api.calls if c.method == "sendMessage" and c.chat_id == ASHA.id and "🏃" in c.text]
 
 
+def prewritten(text: str) -> outbox.Fact:
+    """A message as the previous version queued it: its text."""
+    return outbox.Fact("text", to_json(Prewritten(text)))
+
+
+def text(queued: outbox.Queued) -> str:
+    news = from_json(queued.fact.kind, queued.fact.facts)
+    assert isinstance(news, Prewritten)
+    return news.text
+
+
 async def backlog(sim: Simulator) -> int:
     return await sim.query(outbox.backlog)
 
@@ -41,7 +55,7 @@ async def test_each_follower_gets_the_news_once_and_the_outbox_empties(unity):
     await unity.deliver()
     assert news_to(unity, ASHA.id) == [NEWS] and news_to(unity, RAVI.id) == [NEWS]
     assert await backlog(unity) == 0
-    assert await unity.query(lambda conn: conn.execute("SELECT COUNT(*) FROM outbox_texts").fetchone()[0]) == 0
+    assert await unity.query(lambda conn: conn.execute("SELECT COUNT(*) FROM outbox_facts").fetchone()[0]) == 0
 
 
 async def test_a_chat_gets_its_messages_in_the_order_they_were_written(unity):
@@ -119,9 +133,9 @@ async def test_claim_takes_the_oldest_message_of_each_chat_and_none_of_a_chat_in
     group = group_chat(-100_123, "Club")
 
     def queue(conn):
-        outbox.to_chats(conn, "follower", "a1", now, [ASHA.id, group["id"]])
-        outbox.to_chats(conn, "follower", "a2", now, [ASHA.id])
-        outbox.to_chats(conn, "follower", "r1", now, [RAVI.id])
+        outbox.to_chats(conn, prewritten("a1"), now, [ASHA.id, group["id"]])
+        outbox.to_chats(conn, prewritten("a2"), now, [ASHA.id])
+        outbox.to_chats(conn, prewritten("r1"), now, [RAVI.id])
 
     await unity.db.transaction(queue)
     first = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now))
@@ -129,18 +143,18 @@ async def test_claim_takes_the_oldest_message_of_each_chat_and_none_of_a_chat_in
     await unity.db.transaction(lambda conn: outbox.done(conn, [q.id for q in first]))
     third = await unity.db.transaction(lambda conn: outbox.claim(conn, 1, now))
 
-    assert [(q.chat_id, q.text, q.attempts) for q in first] == [(ASHA.id, "a1", 1), (group["id"], "a1", 1),
+    assert [(q.chat_id, text(q), q.attempts) for q in first] == [(ASHA.id, "a1", 1), (group["id"], "a1", 1),
                                                                 (RAVI.id, "r1", 1)]  # fmt: skip
     assert second == []  # Asha's second waits while her first is being sent
-    assert [(q.chat_id, q.text) for q in third] == [(ASHA.id, "a2")]
+    assert [(q.chat_id, text(q)) for q in third] == [(ASHA.id, "a2")]
 
 
 async def test_a_message_waiting_for_its_retry_holds_back_the_later_ones_of_its_chat(unity):
     now = ist(15, 18, 0)
 
     def queue(conn):
-        outbox.to_chats(conn, "follower", "first", now, [ASHA.id])
-        outbox.to_chats(conn, "follower", "second", now, [ASHA.id])
+        outbox.to_chats(conn, prewritten("first"), now, [ASHA.id])
+        outbox.to_chats(conn, prewritten("second"), now, [ASHA.id])
 
     await unity.db.transaction(queue)
     [first] = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now))
@@ -150,12 +164,12 @@ async def test_a_message_waiting_for_its_retry_holds_back_the_later_ones_of_its_
     due = await unity.db.transaction(lambda conn: outbox.claim(conn, 10, now + timedelta(minutes=5)))
 
     assert early == []
-    assert [(q.text, q.attempts) for q in due] == [("first", 2)]
+    assert [(text(q), q.attempts) for q in due] == [("first", 2)]
 
 
 async def test_what_was_being_sent_when_the_process_died_goes_again_at_the_next_start(tmp_path):
     async with Simulator(tmp_path / "bot.db") as first:
-        await first.db.transaction(lambda conn: outbox.to_chats(conn, "follower", "hello", first.clock(), [ASHA.id]))
+        await first.db.transaction(lambda conn: outbox.to_chats(conn, prewritten("hello"), first.clock(), [ASHA.id]))
         await first.db.transaction(lambda conn: outbox.claim(conn, 10, first.clock()))
     async with Simulator(tmp_path / "bot.db") as again:
         status = await again.query(lambda conn: conn.execute("SELECT status FROM outbox").fetchone()[0])
@@ -192,3 +206,66 @@ async def test_a_message_whose_sending_failed_inside_the_bot_is_kept_for_a_retry
 
     assert tuple(kept) == ("pending", 1)
     assert news_to(unity, ASHA.id) == [NEWS]
+
+
+async def test_the_outbox_keeps_what_happened_in_figures_and_the_text_is_written_when_sent(unity):
+    await unity.say(ASHA, "/follow")
+    unity.clock.now = ist(15, 18, 0)
+    await unity.say(MILIND, "/update 24 Day <one>")
+
+    [stored] = await unity.query(outbox.facts_of_chat, ASHA.id)
+    news = from_json(stored.kind, stored.facts)
+    sent = await unity.deliver()
+
+    assert stored.kind == "follower" and "<b>" not in stored.facts  # figures, no markup
+    assert news == RunnerPosted(
+        run_id=news.run_id, run_title="The Unity Run", runner_name="Milind Soman", is_lead=True, metres=24_000,
+        day=1, note="Day <one>", route_m=24_000, distance_m=416_000, runner_total_m=24_000,
+    )  # fmt: skip
+    assert [c.text for c in sent if c.chat_id == ASHA.id] == [
+        "🏃 <b>Milind Soman</b>: +24 km (day 1)\nDay &lt;one&gt;\nRoute so far: 24 of 416 km · 5.8%"
+    ]
+
+
+async def test_news_this_version_cannot_read_is_given_up_and_holds_back_no_other(unity, caplog):
+    now = ist(15, 18, 0)
+
+    def queue(conn):
+        outbox.to_chats(conn, outbox.Fact("postcard", '{"from": "a newer version"}'), now, [ASHA.id])
+        outbox.to_chats(conn, outbox.Fact("follower", '{"runner_name": "half of it"}'), now, [ASHA.id])
+        outbox.to_chats(conn, prewritten("after them"), now, [ASHA.id])
+
+    await unity.db.transaction(queue)
+    unity.clock.now = now
+    for _ in range(3):
+        await unity.deliver()
+
+    assert [c.text for c in unity.api.sent(ASHA.id)] == ["after them"]
+    assert await backlog(unity) == 0
+    gave_up = [r.getMessage() for r in caplog.records if "Gave up" in r.getMessage()]
+    assert len(gave_up) == 2 and "unknown kind of news 'postcard'" in gave_up[0]
+
+
+async def test_a_message_queued_as_text_before_the_upgrade_is_sent_as_written(tmp_path):
+    path = tmp_path / "bot.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, sql in migrations():
+        if number < 8:  # the schema of the previous release, which queued texts
+            for statement in split_statements(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    conn.execute(
+        "INSERT INTO outbox_texts (id, kind, topic, text, created_at) VALUES (1, 'milestone', 'milestone 1 25', ?, ?)",
+        ("🎉 <b>A quarter of the way!</b>", "2021-08-16T12:00:00+00:00"),
+    )
+    conn.execute("INSERT INTO outbox (text_id, chat_id) VALUES (1, ?), (1, ?)", (ASHA.id, RAVI.id))
+    conn.close()
+
+    async with Simulator(path) as upgraded:
+        sent = await upgraded.deliver()
+        left = await upgraded.query(outbox.backlog)
+
+    assert sorted((c.chat_id, c.text) for c in sent) == sorted(
+        [(ASHA.id, "🎉 <b>A quarter of the way!</b>"), (RAVI.id, "🎉 <b>A quarter of the way!</b>")]
+    )
+    assert left == 0

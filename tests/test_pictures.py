@@ -9,7 +9,8 @@ from datetime import date
 
 from PIL import Image
 
-from bot.replies.pictures import ChartData, completion_card, draw, progress_chart
+from bot.replies.pictures import completion_card, draw, progress_chart
+from bot.services.results import ChartData
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -4,7 +4,7 @@ import pytest
 
 from bot.domain.stats import progress
 from bot.replies import render
-from bot.services.tracking import ProgressReport
+from bot.services.results import ProgressReport
 from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
 from storage.runs import Run

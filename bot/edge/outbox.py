@@ -1,5 +1,8 @@
 """Sending what the outbox holds: the messages writes caused, after their transaction committed.
 
+Each holds what happened, in figures (bot.domain.news); its text is written here, as it is sent
+(bot.replies.news).
+
 A few at a time are claimed ('sending'), sent, and then deleted, or put back for a retry with a
 growing wait. After a restart, the ones that were being sent when the process died are sent again:
 Telegram has no idempotency key, so those (at most BATCH messages, the ones in flight) may arrive
@@ -16,9 +19,11 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application
 
+from bot.domain.news import UnknownNews, from_json
 from bot.edge import delivery
 from bot.edge.context import CLOCK, DB
 from bot.edge.delivery import Outcome, Outgoing, Sent
+from bot.replies import news
 from bot.services import chats
 from storage import outbox
 from storage.db import OUTBOX, Database
@@ -50,7 +55,11 @@ async def send_due(app: Application) -> Counter[Outcome]:
 
 async def _send(app: Application, db: Database, queued: Queued) -> Sent:
     try:
-        return await delivery.send_and_settle(app.bot, db, Outgoing(queued.chat_id, queued.text))
+        text = news.text_of(from_json(queued.fact.kind, queued.fact.facts))
+    except UnknownNews as unknown:  # written by a newer version, or damaged: no retry reads it better
+        return Sent(Outcome.FAILED, error=str(unknown), retry=False)
+    try:
+        return await delivery.send_and_settle(app.bot, db, Outgoing(queued.chat_id, text))
     except Exception:
         log.exception("Could not send an outbox message to chat %s", queued.chat_id)
         return Sent(Outcome.FAILED, error="internal error", retry=True)

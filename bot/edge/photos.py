@@ -14,7 +14,8 @@ from typing import Any
 
 from telegram import Message
 
-from bot.replies.pictures import ChartData, draw, progress_chart
+from bot.replies.pictures import draw, progress_chart
+from bot.services.results import ChartData
 
 CHARTS = "charts drawn"  # bot_data key: the latest chart, by its figures
 

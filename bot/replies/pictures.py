@@ -13,11 +13,11 @@ import io
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ParamSpec
 
 from bot.domain.units import km
+from bot.services.results import ChartData
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -36,16 +36,6 @@ MAX_LABELLED_DAYS = 31  # a figure above each bar up to a month; more would over
 # matplotlib shares its font and text caches between figures: one picture at a time is safe, and on a
 # small server two CPU-bound drawings at once would only take turns anyway.
 _drawing = threading.Lock()
-
-
-@dataclass(frozen=True)
-class ChartData:
-    title: str
-    start: date
-    end: date
-    distance_m: int
-    day_m: list[int]  # the lead runners' metres on each day from the start, up to today
-    today: date
 
 
 async def draw(fn: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:

@@ -14,15 +14,26 @@ from bot.domain.units import day_text, km, one_decimal, percent
 if TYPE_CHECKING:  # the services render their outbox messages with this module: no import cycle
     from bot.domain.pledge_math import Status
     from bot.domain.position_privacy import PositionPolicy
-    from bot.replies.pictures import ChartData
-    from bot.services.chats import Subscribed
-    from bot.services.checkpoints import Where
-    from bot.services.news import News
-    from bot.services.nudges import Reminders
-    from bot.services.pledges import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
-    from bot.services.runs import Change, Joined
-    from bot.services.summaries import DaySummary
-    from bot.services.tracking import Posted, ProgressReport, TodayReport, Undone
+    from bot.services.results import (
+        Behind,
+        Change,
+        ChartData,
+        DayActivity,
+        DaySummary,
+        Joined,
+        Logged,
+        LogUndone,
+        Pledged,
+        Posted,
+        ProgressReport,
+        Reminders,
+        Standing,
+        Subscribed,
+        SupportersReport,
+        TodayReport,
+        Undone,
+        Where,
+    )
     from storage.positions import Position
     from storage.runs import Run
 
@@ -356,40 +367,6 @@ def supporters_of_day(activity: DayActivity, final: bool = False) -> str | None:
     if activity.top_name:
         lines.append(f"🏅 Top supporter today: {escape(activity.top_name)}, {km(activity.top_today_m)} km")
     return "\n".join(lines)
-
-
-def follower_update(news: News) -> str:
-    """The short private message a follower gets for a runner's new update."""
-    posted = news.posted
-    u, run, runner = posted.update, posted.run, posted.runner
-    lines = [f"🏃 <b>{escape(runner.name)}</b>: +{km(u.metres)} km (day {(u.local_day - run.start_date).days + 1})"]
-    if u.note:
-        lines.append(escape(clip(u.note, 200)))
-    if runner.is_lead:
-        share = news.route_m / run.distance_m
-        lines.append(f"Route so far: {km(news.route_m)} of {km(run.distance_m)} km · {percent(share)}")
-        if posted.runner_total_m != news.route_m:
-            lines.append(f"{escape(runner.name)}: {km(posted.runner_total_m)} km in all")
-    else:
-        lines.append(f"{km(posted.runner_total_m)} km in all (companion, beside the route)")
-    return "\n".join(lines)
-
-
-MILESTONE_TITLES = {25: "A quarter of the way!", 50: "Halfway!", 75: "Three quarters done!", 100: "The finish!"}
-
-
-def milestone(news: News, reached: int) -> str:
-    run = news.posted.run
-    day = (news.posted.update.local_day - run.start_date).days + 1
-    if reached == 100:
-        what = f"The full {km(run.distance_m)} km of {escape(run.title)} is covered, on day {day}."
-    else:
-        what = (
-            f"{escape(run.title)} has passed {reached}% of its route on day {day}: "
-            f"{km(news.route_m)} km of {km(run.distance_m)} km."
-        )
-    icon = "🏁" if reached == 100 else "🎉"
-    return f"{icon} <b>{MILESTONE_TITLES[reached]}</b>\n{what}\n/progress for the details"
 
 
 def subscribed(result: Subscribed) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -14,12 +13,10 @@ from bot.domain.route_progress import day_number, duration_text, eta
 from bot.domain.units import km
 
 if TYPE_CHECKING:
-    from bot.services.checkpoints import Where
-    from bot.services.routes import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved
+    from bot.services.results import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved, Where
     from storage.runs import Run
 
 
-MAX_NAMED_PASSED = 5
 """The news of checkpoints passed names at most this many (the farthest); with 100 checkpoints of 64
 characters one update could otherwise make a message twice Telegram's 4,096."""
 ROUTE_REPLY_NAMES = 20
@@ -43,22 +40,6 @@ def place_text(place: Nearby) -> str:
     if place.past:
         return f"{near}, {km(place.past[1])} km past {place.past[0]}"
     return near
-
-
-def checkpoint_passed(run: Run, passed: Sequence[tuple[str, int]], day: date) -> str:
-    """The news followers and subscribed chats get once, when the route first passes checkpoints
-    ((name, metres) in route order; one message for all those one update passes, naming the farthest
-    MAX_NAMED_PASSED so that it stays one short message)."""
-    shown = passed[-MAX_NAMED_PASSED:]
-    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in shown]
-    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    earlier = len(passed) - len(shown)
-    if earlier:
-        listed = f"{earlier} checkpoint{'s' if earlier != 1 else ''}, then {listed}"
-    return (
-        f"📍 {escape(run.title)} has passed {listed} on day {day_number(day, run.start_date)}.\n"
-        "/progress for the details · /checkpoints for the way ahead"
-    )
 
 
 def route_saved(result: RouteSaved) -> str:

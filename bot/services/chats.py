@@ -8,17 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.services.results import Subscribed
 from storage import deliveries, followers, outbox, runs, subscriptions
 from storage.db import Database
-from storage.runs import Run
 from storage.subscriptions import Subscription
-
-
-@dataclass(frozen=True)
-class Subscribed:
-    subscription: Subscription
-    zone: str  # the time zone its time is in (the run's, when it names none)
-    run: Run | None
 
 
 async def subscribe(

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain.geometry import Checkpoint, Nearby, Placement, Route, nearby, place
-from bot.domain.route_progress import Mark, eta, next_mark
-from bot.replies import render_route
+from bot.domain.geometry import Checkpoint, Placement, Route, nearby, place
+from bot.domain.news import CheckpointsPassed, to_json
+from bot.domain.route_progress import Mark, day_number, eta, next_mark
+from bot.services.results import Where
 from storage import checkpoints, outbox, routes
 from storage.positions import Position
 from storage.runs import Run
-
-CHECKPOINT = "checkpoint"
 
 
 def topic(run_id: int, checkpoint_id: int) -> str:
@@ -34,8 +32,10 @@ def route_changed(conn: sqlite3.Connection, run: Run, route_m: int, day: date, n
         outbox.cancel(conn, [topic(run.id, c.id) for c in released])
     passed = checkpoints.pass_within(conn, run.id, route_m, day, now)
     if passed:  # one message for all an update passes, taken back with the farthest (given back first)
-        text = render_route.checkpoint_passed(run, [(c.name, c.at_m) for c in passed], day)
-        outbox.to_everyone(conn, CHECKPOINT, text, now, topic=topic(run.id, passed[-1].id))
+        news = CheckpointsPassed(
+            run.id, run.title, tuple((c.name, c.at_m) for c in passed), day_number(day, run.start_date)
+        )
+        outbox.to_everyone(conn, outbox.Fact(news.kind, to_json(news)), now, topic=topic(run.id, passed[-1].id))
 
 
 def mark_reached_quietly(conn: sqlite3.Connection, run: Run, route_m: int, day: date, now: datetime) -> None:
@@ -51,18 +51,6 @@ def _route(points: tuple[tuple[float, float], ...]) -> Route:
 def route_of(conn: sqlite3.Connection, run_id: int) -> Route | None:
     stored = routes.get(conn, run_id)
     return _route(stored.points) if stored else None
-
-
-@dataclass(frozen=True)
-class Where:
-    """The run against its route and checkpoints."""
-
-    place: Nearby | None
-    """Where on the route (near km 182, 8 km before Vapi), when the run has a route."""
-    next_name: str | None
-    next_to_go_m: int
-    next_eta: date | None
-    start: date
 
 
 def where(

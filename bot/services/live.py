@@ -17,8 +17,8 @@ from typing import Any
 from bot.domain import stats
 from bot.domain.geometry import simplify
 from bot.domain.position_privacy import PositionMode, PositionPolicy, parse_policy, public_position, public_track
-from bot.replies.pictures import ChartData
 from bot.services import checkpoints as checkpoint_news
+from bot.services.results import ChartData
 from bot.services.runs import current, require_current
 from storage import checkpoints, pledges, positions, runners, runs, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database

@@ -4,30 +4,26 @@ A runner's new update: a short message to each follower. A route milestone (25, 
 distance) passed for the first time: a message to every subscribed chat and follower. An update
 undone or corrected down gives back the milestones the route no longer reaches (and takes back
 their messages if they are not sent yet), so a typo never uses a milestone up.
+
+What is queued is the news in figures (bot.domain.news); its text is written when it is sent.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from bot.replies import render
+from bot.domain.news import MilestoneReached, News, RunnerPosted, to_json
+from bot.domain.route_progress import day_number
 from bot.services import checkpoints as checkpoint_news
+from bot.services.results import Posted
 from storage import milestones, outbox, runners
 from storage.runs import Run
 
-if TYPE_CHECKING:  # without an import cycle
-    from bot.services.tracking import Posted
 
-
-@dataclass(frozen=True)
-class News:
-    """A runner's update and the route it made: what followers and milestones are told."""
-
-    posted: Posted
-    route_m: int  # the lead runners' km, all updates
+def fact(news: News) -> outbox.Fact:
+    """News as the outbox stores it."""
+    return outbox.Fact(news.kind, to_json(news))
 
 
 def route_m(conn: sqlite3.Connection, run_id: int) -> int:
@@ -45,20 +41,26 @@ def _topic(run: Run, percent: int) -> str:
 
 def new_update(conn: sqlite3.Connection, posted: Posted, now: datetime) -> None:
     """A new update (by message or by an edit that stored it): followers hear of it, then milestones."""
-    news = News(posted, route_m(conn, posted.run.id))
-    outbox.to_followers(conn, outbox.FOLLOWER, render.follower_update(news), now, except_user=posted.runner.user_id)
-    route_changed(conn, posted, news.route_m, now)
+    run, runner, update = posted.run, posted.runner, posted.update
+    route = route_m(conn, run.id)
+    news = RunnerPosted(
+        run_id=run.id, run_title=run.title, runner_name=runner.name, is_lead=runner.is_lead, metres=update.metres,
+        day=day_number(update.local_day, run.start_date), note=update.note, route_m=route,
+        distance_m=run.distance_m, runner_total_m=posted.runner_total_m,
+    )  # fmt: skip
+    outbox.to_followers(conn, fact(news), now, except_user=runner.user_id)
+    route_changed(conn, posted, route, now)
 
 
 def route_changed(conn: sqlite3.Connection, posted: Posted, route: int, now: datetime) -> None:
     """Announce the milestones first reached; give back those the route no longer reaches."""
-    run = posted.run
+    run, day = posted.run, posted.update.local_day
     released = milestones.release_above(conn, run.id, route, run.distance_m)
     if released:
         outbox.cancel(conn, [_topic(run, p) for p in released])
-    reached = milestones.reach(conn, run.id, milestones_within(route, run.distance_m), posted.update.local_day, now)
+    reached = milestones.reach(conn, run.id, milestones_within(route, run.distance_m), day, now)
     if reached:
         top = max(reached)
-        text = render.milestone(News(posted, route), top)
-        outbox.to_everyone(conn, outbox.MILESTONE, text, now, topic=_topic(run, top))
-    checkpoint_news.route_changed(conn, run, route, posted.update.local_day, now)
+        news = MilestoneReached(run.id, run.title, top, day_number(day, run.start_date), route, run.distance_m)
+        outbox.to_everyone(conn, fact(news), now, topic=_topic(run, top))
+    checkpoint_news.route_changed(conn, run, route, day, now)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.services.chats import LogKey
-from bot.services.pledges import Behind, behind_pace
+from bot.services.pledges import behind_pace
+from bot.services.results import Behind, Reminders
 from storage import nudges, runs, supporters
 from storage.db import SUPPORTERS, Database
 from storage.deliveries import NUDGE
@@ -51,13 +52,6 @@ def _due(conn: sqlite3.Connection, now: datetime, summary_time: str) -> Due | No
 
 async def day_done(db: Database, key: LogKey, now: datetime) -> None:
     await db.transaction(lambda conn: nudges.mark_day_done(conn, key.run_id, key.day, now), changes=())
-
-
-@dataclass(frozen=True)
-class Reminders:
-    quiet: bool
-    changed: bool  # False: it was so already
-    run: Run | None  # the current run, for its time zone
 
 
 async def set_quiet(db: Database, user_id: int, first_name: str, quiet: bool, at: datetime) -> Reminders:

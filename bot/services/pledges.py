@@ -12,11 +12,12 @@ from bot.domain.errors import UserError
 from bot.domain.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.domain.pledge_math import Status
 from bot.services import tracking
+from bot.services.results import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
 from bot.services.runs import require_current, require_open
 from storage import logs, pledges, runners, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.logs import Log
-from storage.pledges import BoardEntry, Pledge, Totals
+from storage.pledges import Pledge
 from storage.runs import Run
 
 BOARD_SIZE = 10
@@ -29,14 +30,6 @@ def _status(run: Run, pledged_m: int | None, logged_m: int, today: date) -> Stat
 def join_run(conn: sqlite3.Connection, run: Run, user_id: int, first_name: str, at: datetime) -> Pledge:
     supporters.save(conn, user_id, first_name, at)
     return pledges.join(conn, run.id, user_id, at)
-
-
-@dataclass(frozen=True)
-class Pledged:
-    run: Run
-    first_name: str
-    before_m: int | None  # the pledge it replaced
-    status: Status
 
 
 async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeChoice, at: datetime) -> Pledged:
@@ -53,16 +46,6 @@ async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeC
         return Pledged(run, first_name, before.pledged_m, _status(run, metres, before.logged_m, today))
 
     return await db.transaction(work, changes=[SUPPORTERS])
-
-
-@dataclass(frozen=True)
-class Logged:
-    run: Run
-    first_name: str
-    log: Log
-    status: Status
-    before_m: int | None = None  # set when an edit corrected an earlier figure
-    congratulate: bool = False  # this log reached the pledge
 
 
 def _log_day(run: Run, sent: datetime, yesterday: bool) -> date:
@@ -151,13 +134,6 @@ def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: da
     return standing_after_log(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
 
 
-@dataclass(frozen=True)
-class LogUndone:
-    run: Run
-    log: Log
-    status: Status
-
-
 async def undo_last(db: Database, user_id: int, at: datetime) -> tracking.Undone | LogUndone:
     """/undo: a runner's last update; for a supporter who is not a runner, their last log."""
     return await db.transaction(lambda conn: _undo(conn, user_id, at))
@@ -178,15 +154,6 @@ def _undo(conn: sqlite3.Connection, user_id: int, at: datetime) -> tracking.Undo
     return LogUndone(run, last, _status(run, after.pledged_m, after.logged_m, run.local_date(at)))
 
 
-@dataclass(frozen=True)
-class Standing:
-    run: Run
-    first_name: str
-    status: Status
-    hidden: bool
-    rank: int | None  # among the supporters on the board, by km logged; None before the first km
-
-
 async def my_pledge(db: Database, user_id: int, first_name: str, at: datetime) -> Standing:
     def work(conn: sqlite3.Connection) -> Standing:
         run = require_current(conn)
@@ -197,23 +164,6 @@ async def my_pledge(db: Database, user_id: int, first_name: str, at: datetime) -
         return Standing(run, first_name, status, bool(found and found.hidden), rank)
 
     return await db.read(work)
-
-
-@dataclass(frozen=True)
-class SupportersReport:
-    run: Run
-    totals: Totals
-    board: list[BoardEntry]
-    ranks: list[int]
-
-    @property
-    def pledged_of_run(self) -> float:
-        """The km pledged as a multiple of the run's distance (0.15 is 15% of it)."""
-        return self.totals.pledged_m / self.run.distance_m
-
-    @property
-    def logged_of_run(self) -> float:
-        return self.totals.logged_m / self.run.distance_m
 
 
 async def supporters_report(db: Database) -> SupportersReport:
@@ -237,17 +187,6 @@ async def set_hidden(db: Database, user_id: int, first_name: str, hidden: bool, 
     await db.transaction(work, changes=[SUPPORTERS])
 
 
-@dataclass(frozen=True)
-class DayActivity:
-    new_pledges: int  # supporters who made their first pledge that local day
-    logged_today_m: int  # km logged for that day, by everyone
-    supporters: int  # totals of the run so far
-    pledged_m: int
-    logged_m: int
-    top_name: str | None  # the day's top supporter by km logged that day (hidden ones left out)
-    top_today_m: int
-
-
 def _day_bounds(run: Run, local_day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(local_day, time(0), tzinfo=run.tz)
     end = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=run.tz)
@@ -268,16 +207,6 @@ def day_activity(conn: sqlite3.Connection, run: Run, local_day: date) -> DayActi
         top_name=top.first_name if top else None,
         top_today_m=top.metres if top else 0,
     )
-
-
-@dataclass(frozen=True)
-class Behind:
-    user_id: int
-    first_name: str
-    pledged_m: int
-    logged_m: int
-    needed_per_day_m: int  # over the days after local_day (all of it on the last day)
-    behind_m: int  # below the even pace of the pledge by the end of local_day
 
 
 def behind_pace(conn: sqlite3.Connection, run: Run, local_day: date) -> list[Behind]:

@@ -25,9 +25,9 @@ from bot.files.route_files import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileErr
 from bot.files.safe_gpx import FileRefusedError, check_size
 from bot.services import checkpoints as checkpoint_news
 from bot.services import news, pledges, tracking
+from bot.services.results import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved
 from bot.services.runs import require_current, require_open
 from storage import activity_files, checkpoints, logs, positions, routes, runners, updates
-from storage.checkpoints import StoredCheckpoint
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.runs import Run
 
@@ -36,19 +36,6 @@ NAMES_IN_A_REFUSAL = 20
 
 
 # --- The route --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RouteSaved:
-    run: Run
-    planned: PlannedRoute
-    kept: int
-    """How many of the file's checkpoints were kept."""
-    saved: tuple[StoredCheckpoint, ...] = ()
-    """The checkpoints as stored, in route order (names cleaned and cut at MAX_CHECKPOINT_NAME)."""
-    left_out: int = 0
-    """Named waypoints on the route not kept: a name that shows as nothing, the same name again (in any case),
-    or past MAX_CHECKPOINTS."""
 
 
 def _route_checkpoints(planned: PlannedRoute) -> list[tuple[str, int]]:
@@ -96,12 +83,6 @@ async def receive_route(
 # --- Checkpoints ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckpointSet:
-    run: Run
-    checkpoint: StoredCheckpoint
-
-
 async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> CheckpointSet:
     """Add (or move) a checkpoint at at_m metres along the route (or the run's distance, without a route)."""
 
@@ -146,14 +127,6 @@ async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
     return await db.transaction(work, changes=[ROUTE])
 
 
-@dataclass(frozen=True)
-class CheckpointReport:
-    run: Run
-    progress: stats.Progress
-    checkpoints: list[StoredCheckpoint]
-    route_length_m: int | None
-
-
 async def checkpoint_report(db: Database, now: datetime) -> CheckpointReport:
     def work(conn: sqlite3.Connection) -> CheckpointReport:
         run = require_current(conn)
@@ -182,29 +155,6 @@ class ActivityMessage:
     note: str | None
     chat_id: int
     message_id: int
-
-
-@dataclass(frozen=True)
-class ActivityPosted:
-    """A runner's activity file made an update."""
-
-    posted: tracking.Posted
-    activity: Activity
-    day: int
-    place: Nearby | None
-    """Where the track ended on the route (near km 24, 24.3 km before Vasai), when the run has a route."""
-    by_hand_m: int = 0
-    """The km the runner had posted by hand (not from a file) for the same day: maybe the same run twice."""
-
-
-@dataclass(frozen=True)
-class ActivityLogged:
-    """A supporter's activity file made a log."""
-
-    logged: pledges.Logged
-    activity: Activity
-    by_hand_m: int = 0
-    """The km the supporter had logged with /log for the same day: maybe the same walk twice."""
 
 
 async def receive_activity(

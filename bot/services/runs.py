@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.errors import UserError
 from bot.domain.parsing import NewRun, check_run_length
+from bot.services.results import Change, Joined
 from storage import invites, runners, runs
 from storage.db import ROUTE, Database
 from storage.invites import Invite
-from storage.runners import Runner
 from storage.runs import Run
 
 INVITE_TTL = timedelta(days=7)
@@ -53,12 +52,6 @@ async def create_run(db: Database, spec: NewRun, default_timezone: str, organise
             now=now,
         )
     )
-
-
-@dataclass(frozen=True)
-class Change:
-    before: Run
-    after: Run
 
 
 def _changed(conn: sqlite3.Connection, before: Run) -> Change:
@@ -104,12 +97,6 @@ async def invite(db: Database, role: str, organiser_id: int, now: datetime) -> I
         return invites.create(conn, token, run.id, role, organiser_id, now, now + INVITE_TTL)
 
     return await db.transaction(work)
-
-
-@dataclass(frozen=True)
-class Joined:
-    run: Run
-    runner: Runner
 
 
 async def join(db: Database, token: str, user_id: int, name: str, now: datetime) -> Joined:

@@ -9,17 +9,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import stats
-from bot.replies.pictures import ChartData
 from bot.services import checkpoints as checkpoint_news
 from bot.services import live
 from bot.services.chats import LogKey
-from bot.services.pledges import DayActivity, day_activity
+from bot.services.pledges import day_activity
+from bot.services.results import ChartData, DayActivity, DaySummary
 from storage import runners, runs, subscriptions, updates
 from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
-from storage.positions import Position
 from storage.runs import Run
-from storage.updates import DayEntry
 
 log = logging.getLogger(__name__)
 
@@ -91,17 +89,6 @@ def windows(run: Run, zone: ZoneInfo, now: datetime) -> list[Window]:
         day += timedelta(days=1)
     found.append(Window(since, f"{local:%H:%M}", last))
     return found
-
-
-@dataclass(frozen=True)
-class DaySummary:
-    run: Run
-    day: date  # the local day summarised
-    progress: stats.Progress  # the route as of the end of that day
-    entries: list[DayEntry]  # that day's updates, in the order they were posted
-    position: Position | None
-    final: bool
-    where: checkpoint_news.Where | None = None  # on the planned route, and the next checkpoint
 
 
 def day_summary(conn: sqlite3.Connection, run: Run, day: date, now: datetime, final: bool = False) -> DaySummary:

@@ -14,13 +14,12 @@ from bot.domain import plausibility, stats
 from bot.domain.errors import UserError
 from bot.services import checkpoints as checkpoint_news
 from bot.services import live, news
+from bot.services.results import Posted, ProgressReport, TodayReport, Undone
 from bot.services.runs import current, require_current, require_open
 from storage import activity_files, logs, positions, runners, updates
 from storage.db import ROUTE, Database
-from storage.positions import Position
-from storage.runners import Runner, RunnerTotal
+from storage.runners import Runner
 from storage.runs import Run
-from storage.updates import DayEntry, RunnerUpdate
 
 
 def _require_runner(conn: sqlite3.Connection, run: Run, user_id: int) -> Runner:
@@ -40,16 +39,6 @@ def _day_of_run(run: Run, at: datetime) -> date:
             "If it goes on, an organiser can move the end date with /setend."
         )
     return day
-
-
-@dataclass(frozen=True)
-class Posted:
-    run: Run
-    runner: Runner
-    update: RunnerUpdate
-    runner_total_m: int
-    before_m: int | None = None  # set when this corrected an earlier figure
-    is_new: bool = False  # a new update (not a correction, not a message stored already)
 
 
 @dataclass(frozen=True)
@@ -130,13 +119,6 @@ def _check_day(conn: sqlite3.Connection, run: Run, runner: Runner, day: date, m:
     plausibility.check_runner_day(before, m.metres, day)
 
 
-@dataclass(frozen=True)
-class Undone:
-    run: Run
-    update: RunnerUpdate
-    runner_total_m: int
-
-
 def undo_last(conn: sqlite3.Connection, run: Run, runner: Runner, at: datetime) -> Undone:
     """Inside /undo's transaction: remove the runner's last update; milestones no longer reached are given back."""
     if run.ended_at is not None:
@@ -182,16 +164,6 @@ async def save_position(db: Database, p: PositionMessage, at: datetime) -> Run:
     return await db.transaction(work, changes=[ROUTE])
 
 
-@dataclass(frozen=True)
-class ProgressReport:
-    run: Run
-    progress: stats.Progress
-    leads: list[RunnerTotal]
-    companions: list[RunnerTotal]
-    position: Position | None
-    where: checkpoint_news.Where | None = None  # on the planned route, and the next checkpoint
-
-
 async def _current_run(db: Database) -> Run:
     run = await current(db)
     if run is None:
@@ -221,15 +193,6 @@ def _progress_report(conn: sqlite3.Connection, run: Run, now: datetime) -> Progr
     position = live.public_position_of(conn, run, now)
     where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, today)
     return ProgressReport(run, progress, leads, companions, position, where)
-
-
-@dataclass(frozen=True)
-class TodayReport:
-    run: Run
-    today: date
-    day: int
-    entries: list[DayEntry]
-    position: Position | None
 
 
 async def today_report(db: Database, now: datetime) -> TodayReport:
