@@ -25,9 +25,9 @@ from typing import Any
 import aiosqlite
 
 from bench import mix
+from bench.common import de_json
 from bench.data import SUMMARY_AT, TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
-from bench.sections import _de_json
 from bot.demo.simulator import Clock
 from bot.edge.jobs import SUMMARIES
 
@@ -60,9 +60,9 @@ async def profile(updates: int, supporters: int, use_cprofile: bool) -> str:
     database = working_copy(source, Path(tempfile.mkdtemp(prefix="runalong-profile-")), "profile.db")
     rng = random.Random(6)
     async with BotHarness(database, Clock(TODAY)) as bot:
-        warm_up = _de_json(mix.build(300, supporters, bot.updates, rng), bot.app.bot)
+        warm_up = de_json(mix.build(300, supporters, bot.updates, rng), bot.app.bot)
         await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, warm_up)
-        played = _de_json(mix.build(updates, supporters, bot.updates, rng), bot.app.bot)
+        played = de_json(mix.build(updates, supporters, bot.updates, rng), bot.app.bot)
         spent: dict[str, float] = defaultdict(float)
         count: Counter[str] = Counter()
         trips: dict[str, Counter[str]] = defaultdict(Counter)

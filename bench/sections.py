@@ -1,77 +1,39 @@
-"""The four measurements. Each returns a plain dict (it goes to the JSON as is); figures are medians
-over repetitions, and each ratio is taken within one run."""
+"""The sections of `python -m bench`: cost, growth, broadcast, startup, burst, files, and (from
+bench/web_sections.py) web and chart. Each returns a plain dict (it goes to the JSON as is); figures are
+medians over repetitions, and each ratio is taken within one run. What each needs from the machine is
+checked before any of them runs: bench/preflight.py."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import gc
 import json
-import os
 import random
 import re
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, Update
+from telegram import Update
 
 from bench import burst as burst_bench
-from bench import files_route, mix
-from bench.data import REPO, TODAY, add_subscriptions, cached_db, working_copy
+from bench import files_route, mix, web_sections
+from bench.common import Options, de_json, forget_runner_updates, last_update_id, subprocess_env
+from bench.data import TODAY, add_subscriptions, cached_db, working_copy
 from bench.fakes import FakeBotServer
 from bench.harness import BareHarness, BotHarness
 from bot.demo.simulator import Clock
 
 
-@dataclass
-class Options:
-    reps: int = 5
-    cost_updates: int = 5000
-    cost_supporters: int = 1000  # the database the cost section runs on
-    growth_updates: int = 1000
-    check_updates: int = 1000  # the untimed first pass, each reply checked (and the warm-up)
-    growth_sizes: tuple[int, ...] = (1_000, 100_000, 1_000_000)
-    broadcast_sizes: tuple[int, ...] = (10_000, 100_000)
-    broadcast_budget: float = 60.0  # seconds of broadcasting per size after which no new repetition starts
-    startups: int = 5
-    burst_progress: int = 1000
-    burst_logs: int = 200
-    flood: int = 200
-    bystanders: int = 100
-    file_points: int = 100_000  # of the GPX and the FIT the files section reads
-    file_repeats: int = 3
-    web_seconds: int = 20  # of wrk on the page's JSON
-    web_load_rate: float = 500.0  # requests a second on the page while the bot's cost is measured
-    web_block: int = 500  # updates in each turn with or without that load
-    chart_chats: int = 10_000  # the daily summary with its chart to this many chats
-    chart_renders: int = 5
-    fresh: bool = False  # regenerate the cached databases
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="runalong-bench-")))
-
-    @classmethod
-    def quick(cls) -> Options:
-        return cls(reps=5, cost_updates=500, growth_updates=300, check_updates=300, growth_sizes=(1_000, 10_000),
-                   broadcast_sizes=(1_000,), startups=1, burst_progress=100, burst_logs=20, flood=40,
-                   bystanders=20, file_points=10_000, file_repeats=1, web_seconds=3, web_block=250,
-                   chart_chats=1_000, chart_renders=3)  # fmt: skip
-
-
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
-
-
-def _de_json(items: list[mix.Item], bot: Bot) -> list[tuple[str, Update]]:
-    return [(item.command, Update.de_json(copy.deepcopy(item.payload), bot)) for item in items]
 
 
 async def _timed(
@@ -101,16 +63,6 @@ def _good_replies(
     return sum(bool((pattern or mix.EXPECTED[c]).search(t)) for (c, _), t in zip(updates, texts, strict=True))
 
 
-async def _forget_runner_updates(bot: BotHarness, keep_up_to: int) -> None:
-    """Between repetitions: drop the runner updates the mix added, so every repetition sees the same data."""
-    await bot.db.transaction(lambda conn: conn.execute("DELETE FROM updates WHERE id > ?", (keep_up_to,)))
-
-
-async def _last_update_id(bot: BotHarness) -> int:
-    value: int = await bot.db.read(lambda conn: conn.execute("SELECT COALESCE(MAX(id), 0) FROM updates").fetchone()[0])
-    return value
-
-
 async def cost(opts: Options) -> dict[str, Any]:
     """Updates/s of the bot against a bare PTB application, the same mix, the same fake Bot API."""
     source, made_in = await cached_db(opts.cost_supporters, opts.fresh)
@@ -119,17 +71,17 @@ async def cost(opts: Options) -> dict[str, Any]:
     rng = random.Random(6)
     n = opts.cost_updates
     async with BotHarness(database, clock) as bot, BareHarness(clock) as bare:
-        keep = await _last_update_id(bot)
+        keep = await last_update_id(bot)
         items = mix.build(opts.check_updates, opts.cost_supporters, bot.updates, rng)
-        bot_check = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, _de_json(items, bot.app.bot))
+        bot_check = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, de_json(items, bot.app.bot))
         floor_check = await mix.play_checked(
-            bare.app.process_update, bare.api.sent_log, _de_json(items, bare.app.bot), expect=mix.FLOOR
+            bare.app.process_update, bare.api.sent_log, de_json(items, bare.app.bot), expect=mix.FLOOR
         )
-        await _forget_runner_updates(bot, keep)
+        await forget_runner_updates(bot, keep)
         bot_s, bare_s, ratios, good, per_command = [], [], [], [], []
         for rep in range(opts.reps):
             items = mix.build(n, opts.cost_supporters, bot.updates, rng)
-            bot_updates, bare_updates = _de_json(items, bot.app.bot), _de_json(items, bare.app.bot)
+            bot_updates, bare_updates = de_json(items, bot.app.bot), de_json(items, bare.app.bot)
             bot.bench_api.reset()
             bare.api.reset()
             if rep % 2:
@@ -145,7 +97,7 @@ async def cost(opts: Options) -> dict[str, Any]:
             ratios.append(bot_total / bare_total)
             counts = Counter(c for c, _ in bot_updates)
             per_command.append({c: spent[c] / counts[c] * 1e6 for c in counts})
-            await _forget_runner_updates(bot, keep)
+            await forget_runner_updates(bot, keep)
     return {
         "updates": n,
         "reps": opts.reps,
@@ -179,10 +131,10 @@ async def growth(opts: Options) -> dict[str, Any]:
             database = working_copy(source, opts.workdir, f"growth-{size}.db")
             bot = bots[size] = await stack.enter_async_context(BotHarness(database, Clock(TODAY)))
             rngs[size] = random.Random(60)  # the same commands, in the same order, at every size
-            keep[size] = await _last_update_id(bot)
-            items = _de_json(mix.build(opts.check_updates, size, bot.updates, rngs[size]), bot.app.bot)
+            keep[size] = await last_update_id(bot)
+            items = de_json(mix.build(opts.check_updates, size, bot.updates, rngs[size]), bot.app.bot)
             checks[size] = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)
-            await _forget_runner_updates(bot, keep[size])
+            await forget_runner_updates(bot, keep[size])
         per_command: dict[int, list[dict[str, float]]] = {size: [] for size in made}
         totals: dict[int, list[float]] = {size: [] for size in made}
         good: dict[int, list[int]] = {size: [] for size in made}
@@ -190,14 +142,14 @@ async def growth(opts: Options) -> dict[str, Any]:
         for rep in range(opts.reps):
             for size in order[rep % len(order) :] + order[: rep % len(order)]:
                 bot = bots[size]
-                updates = _de_json(mix.build(n, size, bot.updates, rngs[size]), bot.app.bot)
+                updates = de_json(mix.build(n, size, bot.updates, rngs[size]), bot.app.bot)
                 bot.bench_api.reset()
                 total, spent = await _timed(bot.app.process_update, updates)
                 good[size].append(_good_replies(bot.bench_api.sent_log, updates))
                 counts = Counter(c for c, _ in updates)
                 per_command[size].append({c: spent[c] / counts[c] * 1e6 for c in counts})
                 totals[size].append(total)
-                await _forget_runner_updates(bot, keep[size])
+                await forget_runner_updates(bot, keep[size])
     sizes = {
         str(size): {
             "db_generated_s": round(made_in, 2),
@@ -223,10 +175,6 @@ async def growth(opts: Options) -> dict[str, Any]:
             "all_good": all(s["all_good"] for s in sizes.values())}  # fmt: skip
 
 
-def _subprocess_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-
-
 async def broadcast(opts: Options) -> dict[str, Any]:
     """The daily summary job to N subscribed chats, limits lifted: messages/s, and the memory it takes
     (each size in a process of its own: see bench/broadcast_worker.py)."""
@@ -238,7 +186,7 @@ async def broadcast(opts: Options) -> dict[str, Any]:
         command = [sys.executable, "-m", "bench.broadcast_worker", str(database), str(chats), str(opts.reps),
                    str(opts.broadcast_budget)]  # fmt: skip
         done = await asyncio.to_thread(
-            subprocess.run, command, capture_output=True, text=True, env=_subprocess_env(), check=False
+            subprocess.run, command, capture_output=True, text=True, env=subprocess_env(), check=False
         )
         if done.returncode != 0:
             raise RuntimeError(f"the broadcast of {chats} chats failed:\n{done.stderr[-2000:]}")
@@ -271,7 +219,7 @@ def startup(opts: Options) -> dict[str, Any]:
     folder = opts.workdir / "startup"
     folder.mkdir(exist_ok=True)
     env = {
-        **_subprocess_env(),
+        **subprocess_env(),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "DATABASE_URL": f"sqlite:///{folder / 'bot.db'}",
         "LOG_LEVEL": "INFO",
@@ -345,13 +293,9 @@ async def files(opts: Options) -> dict[str, Any]:
 
 async def web(opts: Options) -> dict[str, Any]:
     """The live page's JSON under load, and the bot's cost per update while it is read (bench/web_sections.py)."""
-    from bench import web_sections  # it builds on this module's helpers
-
     return await web_sections.web(opts)
 
 
 async def chart(opts: Options) -> dict[str, Any]:
     """Drawing the chart, and the daily summary with its chart to many chats (bench/web_sections.py)."""
-    from bench import web_sections
-
     return await web_sections.chart(opts)

@@ -26,9 +26,9 @@ import httpx
 from telegram import Update
 
 from bench import mix, web_load
+from bench.common import Options, de_json, forget_runner_updates, last_update_id, subprocess_env
 from bench.data import TODAY, add_subscriptions, cached_db, working_copy
 from bench.harness import BotHarness
-from bench.sections import Options, _de_json, _forget_runner_updates, _last_update_id, _subprocess_env
 from bot.demo.play import run_demo
 from bot.demo.simulator import Clock, Simulator
 from bot.edge import live_page
@@ -75,7 +75,7 @@ async def _under_wrk(workdir: Path, seconds: int) -> dict[str, Any]:
 
 
 async def _played(process: Callable[[Update], Awaitable[Any]], updates: list[tuple[str, Update]]) -> float:
-    """Seconds to play the updates one after the other (sections._timed without its gc.collect: a full
+    """Seconds to play the updates one after the other (bench/sections.py's _timed without its gc.collect: a full
     collection takes tens of ms, and the page's requests queued meanwhile would be served in the turn)."""
     started = time.perf_counter()
     for _, update in updates:
@@ -96,7 +96,7 @@ class SteadyLoad:
         client = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.steady_client", url, str(rate), str(seconds), "--switched",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=_subprocess_env(),
+            env=subprocess_env(),
         )  # fmt: skip
         assert client.stderr is not None
         load = cls(client)
@@ -145,10 +145,10 @@ async def _update_cost_under_load(opts: Options) -> dict[str, Any]:
         async with httpx.AsyncClient() as http:
             answer = await http.get(url)
         page_ok = answer.status_code == 200 and answer.json()["run"]["distance_m"] > 0
-        keep = await _last_update_id(bot)
-        items = _de_json(mix.build(opts.check_updates, opts.cost_supporters, bot.updates, rng), bot.app.bot)
+        keep = await last_update_id(bot)
+        items = de_json(mix.build(opts.check_updates, opts.cost_supporters, bot.updates, rng), bot.app.bot)
         check = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)  # and the warm-up
-        await _forget_runner_updates(bot, keep)
+        await forget_runner_updates(bot, keep)
         quiet_s, loaded_s, ratios, cpu_ratios = [], [], [], []
         cpu_us: list[dict[str, float]] = []
         async with SteadyLoad.running(url, opts.web_load_rate, MAX_LOAD_SECONDS) as load:
@@ -159,7 +159,7 @@ async def _update_cost_under_load(opts: Options) -> dict[str, Any]:
                 kernel = {False: 0.0, True: 0.0}  # of which in the kernel (sends, wake-ups of other threads)
                 for turn in range(max(n // block, 1)):
                     for loaded in (turn % 2 == 0, turn % 2 == 1) if rep % 2 else (turn % 2 == 1, turn % 2 == 0):
-                        updates = _de_json(mix.build(block, opts.cost_supporters, bot.updates, rng), bot.app.bot)
+                        updates = de_json(mix.build(block, opts.cost_supporters, bot.updates, rng), bot.app.bot)
                         if loaded:
                             await load.on()
                         before = os.times()
@@ -170,7 +170,7 @@ async def _update_cost_under_load(opts: Options) -> dict[str, Any]:
                         if loaded:
                             await load.off()
                         spent[loaded] += seconds
-                await _forget_runner_updates(bot, keep)
+                await forget_runner_updates(bot, keep)
                 played = max(n // block, 1) * block
                 quiet_s.append(spent[False] / played)
                 loaded_s.append(spent[True] / played)
@@ -246,7 +246,7 @@ async def chart(opts: Options) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.broadcast_worker", str(database), str(chats), str(opts.reps),
                str(opts.broadcast_budget), "--new-chart"]  # fmt: skip
     process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_subprocess_env()
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=subprocess_env()
     )
     out, err = await process.communicate()
     if process.returncode != 0:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import random
 
-from bench import mix, report, sections
+from bench import common, mix, report, sections
 from bench.data import TODAY
 from bench.harness import BotHarness
 from bot.demo.simulator import Clock
@@ -53,9 +53,68 @@ async def test_an_error_reply_is_not_counted_as_work(tmp_path):
     """On a database without a run every command answers with an error: the check says so."""
     async with BotHarness(tmp_path / "empty.db", Clock(TODAY)) as bot:
         items = mix.build(30, 1_000, bot.updates, random.Random(1))
-        updates = sections._de_json(items, bot.app.bot)
+        updates = common.de_json(items, bot.app.bot)
         checked = await mix.play_checked(bot.app.process_update, bot.api.sent_log, updates)
     assert not checked.all_good
     assert sum(checked.good.values()) == 0
     assert sum(checked.replies.values()) == 30  # each got a reply: the error
     assert "no run yet" in checked.bad_example["progress"]
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the bench started working before its preflight passed")
+
+
+def test_the_bench_refuses_at_once_naming_a_missing_program_and_how_to_install_it(tmp_path, monkeypatch, capsys):
+    """A fresh machine without wrk: `python -m bench` stops before any work, names the section, the program
+    and its install command, and exits non-zero (it used to crash in the web section after minutes)."""
+    from bench import __main__ as bench_main
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no wrk on it
+    monkeypatch.setattr(bench_main, "round_trip_us", _no_work)
+    monkeypatch.setattr(bench_main, "run", _no_work)
+
+    assert bench_main.main(["--sections", "cost,web,chart"]) == 2
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[:3] == [
+        "python -m bench: not started, nothing measured: this machine lacks what a section needs.",
+        "  web: the program `wrk` is not installed; it drives the page's JSON with 64 connections from a second"
+        " process.",
+        "    Install: sudo apt-get install wrk  (Debian, Ubuntu; macOS: brew install wrk)",
+    ]
+    assert "Or leave it out: python -m bench --sections cost,chart" in err
+
+
+def test_the_preflight_names_a_missing_python_package_for_every_section(monkeypatch):
+    from bench import preflight
+
+    monkeypatch.setattr(preflight, "importable", lambda name: name != "matplotlib")
+
+    message = preflight.refusal(preflight.check(["cost"]), ["cost"])
+
+    assert message is not None
+    assert "every section: not installed: the Python package(s) matplotlib;" in message
+    assert 'pip install -e ".[test]"' in message
+
+
+def test_check_lists_each_sections_needs_and_finds_wrk_on_the_path(tmp_path, monkeypatch, capsys):
+    from bench import __main__ as bench_main
+
+    wrk = tmp_path / "wrk"
+    wrk.write_text("#!/bin/sh\n")
+    wrk.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(bench_main, "round_trip_us", _no_work)
+    monkeypatch.setattr(bench_main, "run", _no_work)
+
+    assert bench_main.main(["--check", "--sections", "cost,web"]) == 0
+
+    out = capsys.readouterr().out
+    assert "  cost           ✓ nothing more than every section" in out
+    assert "  web            ✓ the program `wrk`: it drives the page's JSON" in out
+    assert "All there" in out
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert bench_main.main(["--check", "--sections", "web"]) == 2
+    assert "✗ the program `wrk` is not installed" in capsys.readouterr().out
