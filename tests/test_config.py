@@ -74,3 +74,57 @@ def test_python_m_bot_with_bad_settings_prints_one_line_and_exits_2(tmp_path, en
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize("digits", [ARABIC_INDIC, FULLWIDTH], ids=["arabic-indic", "fullwidth"])
+def test_a_token_whose_digits_only_look_ascii_is_refused_without_showing_it(digits):
+    bot_id, secret = TOKEN.split(":")
+    lookalike = f"{bot_id.translate(digits)}:{secret}"
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN must be plain ASCII") as refused:
+        parse_settings({"TELEGRAM_BOT_TOKEN": lookalike})
+    assert secret not in str(refused.value) and bot_id.translate(digits) not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("ADMIN_IDS", "١٢٣٤٥"),
+        ("WEB_PORT", "８０８０"),
+        ("DATABASE_URL", "sqlite:///data/bøt.db"),
+        ("DEFAULT_TIMEZONE", "Asia/Kolkata\u200b"),
+        ("SUMMARY_TIME", "٢١:٠٠"),
+        ("LOG_LEVEL", "INFO\u00a0"),
+        ("WEB_HOST", "１２７.0.0.1"),
+        ("PUBLIC_URL", "https://exаmple.org/"),  # a Cyrillic а
+    ],
+)
+def test_every_setting_must_be_ascii(setting, value):
+    with pytest.raises(ConfigError, match=f"{setting} must be plain ASCII"):
+        parse_settings({"TELEGRAM_BOT_TOKEN": TOKEN, setting: value})
+
+
+@pytest.mark.parametrize(
+    "zone", ["A" * 300, "Asia/" + "x" * 5000, "Asia", "Asia/../Asia/Kolkata", "Asia/Kol\x00kata", "/etc/localtime"]
+)
+def test_a_time_zone_unreadable_for_any_reason_is_a_config_error(zone):
+    with pytest.raises(ConfigError, match="DEFAULT_TIMEZONE is not a known IANA time zone") as refused:
+        parse_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "DEFAULT_TIMEZONE": zone})
+    assert len(str(refused.value)) < 200
+
+
+def test_python_m_bot_with_a_time_zone_too_long_for_the_file_system_exits_2_in_one_line(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": TOKEN, "DEFAULT_TIMEZONE": "A" * 300},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, "Traceback" in done.stderr) == (2, False)
+    assert "DEFAULT_TIMEZONE is not a known IANA time zone" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

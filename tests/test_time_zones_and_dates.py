@@ -13,7 +13,7 @@ from bot.domain.stats import progress
 from bot.edge.jobs import SUMMARIES
 from bot.services import summaries
 from storage import runs, subscriptions
-from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, UNITY_RUN, invite
+from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 from tests.test_summaries import no_limits, subscribe
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -160,3 +160,16 @@ async def test_a_chat_in_an_unknown_time_zone_does_not_stop_the_others(world):
     calls = await world.run_jobs(SUMMARIES)
     assert HOME["id"] in {c.chat_id for c in calls if c.method in ("sendMessage", "sendPhoto")}
     assert "Mars/Olympus_Mons" in await world.query(subscriptions.zones)
+
+
+UNREADABLE_ZONES = ["A" * 300, "Asia/" + "x" * 3000, "Asia", "Asia/../Europe/London", "Asia/Kol\x00kata", "zone.tab"]
+
+
+@pytest.mark.parametrize("zone", UNREADABLE_ZONES, ids=["long", "long-path", "folder", "dot-dot", "nul", "not-tzif"])
+async def test_a_time_zone_unreadable_for_any_reason_is_refused_in_words(unity, zone):
+    reply = await unity.say(RAVI, f"/subscribe 20:00 {zone}")
+    assert "is not a known time zone (e.g. Asia/Kolkata)" in reply and "went wrong" not in reply
+    assert await unity.query(subscriptions.get, RAVI.id) is None
+    reply = await unity.say(ORGANISER, f"/newrun Second | A | B | 100 | 2021-09-01 | 2021-09-05 | {zone}")
+    assert "is not a known time zone (e.g. Asia/Kolkata)" in reply and "went wrong" not in reply
+    assert (await unity.query(runs.current)).title == "The Unity Run"

@@ -2,24 +2,20 @@
 without regard to case. Pure.
 
 Names come from an organiser's /checkpoint and from a route file's waypoints, and are shown to everyone
-(messages, the live page). HTML escaping keeps their markup inert but not Unicode's format characters: a
-right-to-left override (U+202E) turns the rest of a message around, a zero-width space makes a name that
-shows as nothing. Those are dropped; the zero-width joiner stays, as emoji sequences need it.
+(messages, the live page): they are cleaned as every name is (bot.domain.names).
 """
 
 from __future__ import annotations
 
-import unicodedata
+from bot.domain.names import display_name
 
 MAX_CHECKPOINTS = 100
 """A run keeps at most this many checkpoints (one every 4 km of a 416 km run); /checkpoints stays readable."""
-_JOINER = "\u200d"
 
 
 def visible(text: str) -> str:
-    """The text without format characters (Unicode category Cf) but the zero-width joiner, spaces collapsed."""
-    kept = "".join(c for c in text if c == _JOINER or unicodedata.category(c) != "Cf")
-    return " ".join(kept.split())
+    """The text as a name is shown: no format characters but the joiners, spaces collapsed."""
+    return display_name(text)
 
 
 def same_name(a: str, b: str) -> bool:

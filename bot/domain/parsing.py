@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import pledge_math
 from bot.domain.errors import UserError
+from bot.domain.names import display_name
+from bot.domain.time_zones import is_time_zone
 from bot.domain.units import km
 
 MAX_UPDATE_M = 300_000
@@ -219,12 +220,8 @@ def parse_date(text: str, usage: str) -> date:
 
 def parse_timezone(text: str, usage: str) -> str:
     zone = text.strip()
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(
-            f"“{_clip(zone)}” is not a known time zone (e.g. Asia/Kolkata). Write it like: {usage}"
-        ) from None
+    if not is_time_zone(zone):
+        raise UserError(f"“{_clip(zone)}” is not a known time zone (e.g. Asia/Kolkata). Write it like: {usage}")
     return zone
 
 
@@ -288,7 +285,9 @@ def parse_new_run(text: str) -> NewRun:
             "A new run needs title, start, finish, km, start date and end date (time zone optional), "
             f"separated by |. Write it like: {NEWRUN_USAGE}"
         )
-    title, start_place, end_place = (_limit(p, 100, NEWRUN_USAGE) for p in parts[:3])
+    title, start_place, end_place = (_limit(display_name(p), 100, NEWRUN_USAGE) for p in parts[:3])
+    if not all((title, start_place, end_place)):
+        raise UserError(f"The title, start and finish need letters you can see. Write it like: {NEWRUN_USAGE}")
     distance = parse_distance(parts[3], NEWRUN_USAGE, max_m=MAX_RUN_M)
     start, end = parse_date(parts[4], NEWRUN_USAGE), parse_date(parts[5], NEWRUN_USAGE)
     if end < start:

@@ -22,6 +22,14 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+DEFAULTS = Defaults(
+    parse_mode=ParseMode.HTML,
+    link_preview_options=LinkPreviewOptions(is_disabled=True),
+    # every reply (a text, a picture, a card, an error) arrives also when its command was deleted before it:
+    # without this Telegram refuses it ("message to be replied not found") and the answer is lost
+    allow_sending_without_reply=True,
+)
+
 
 def build_application(
     settings: Settings,
@@ -36,7 +44,7 @@ def build_application(
         .token(settings.token)
         .base_url(f"{settings.bot_api_base_url}/bot")
         .base_file_url(f"{settings.bot_api_base_url}/file/bot")
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(DEFAULTS)
         .context_types(ContextTypes(context=BotContext))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         .concurrent_updates(ChatOrder())

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from bot.domain.parsing import time_of_day
+from bot.domain.time_zones import is_time_zone
 
 TELEGRAM_API = "https://api.telegram.org"
-TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,100}$")
+TOKEN_PATTERN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{30,100}$")
 TOKEN_IN_TEXT = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,100}")
 MAX_USER_ID = 2**53  # Telegram: user ids fit in 52 bits; group and channel ids are negative
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -65,7 +65,7 @@ def env_file_values(env_file: Path) -> dict[str, str]:
 
 def parse_settings(values: Mapping[str, str]) -> Settings:
     def get(name: str, default: str = "") -> str:
-        return (values.get(name) or default).strip()
+        return _ascii(name, values.get(name) or default).strip()
 
     return Settings(
         token=_token(get("TELEGRAM_BOT_TOKEN")),
@@ -79,6 +79,19 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         web_host=get("WEB_HOST", "127.0.0.1"),
         public_url=_public_url(get("PUBLIC_URL")),
     )
+
+
+def _ascii(name: str, value: str) -> str:
+    """Every setting is ASCII: digits that only look like 0-9 (Arabic-Indic, fullwidth) or a letter from
+    another script pass a pattern's \\d or str.isdigit() and int(), and make a token or an id that is not the one
+    meant. The value is never shown (it may be the token); the position of the first such character is."""
+    if not value.isascii():
+        at = next(i for i, c in enumerate(value) if not c.isascii()) + 1
+        raise ConfigError(
+            f"{name} must be plain ASCII text: character {at} is not (a digit or letter from another script?)."
+            " Type it again with a plain keyboard layout"
+        )
+    return value
 
 
 def _token(token: str) -> str:
@@ -146,10 +159,9 @@ def _shown(url: str) -> str:
 
 
 def _timezone(name: str, zone: str) -> str:
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{name} is not a known IANA time zone: {zone!r} (e.g. Asia/Kolkata)") from None
+    if not is_time_zone(zone):
+        shown = zone if len(zone) <= 40 else zone[:39] + "…"
+        raise ConfigError(f"{name} is not a known IANA time zone: {shown!r} (e.g. Asia/Kolkata)")
     return zone
 
 

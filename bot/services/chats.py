@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from bot.domain.time_zones import time_zone
 from bot.services.results import Subscribed
 from storage import deliveries, followers, outbox, runs, subscriptions
 from storage.db import Database
@@ -33,7 +33,7 @@ async def subscribe(
     def work(conn: sqlite3.Connection) -> Subscribed:
         run = runs.current(conn)
         zone = timezone or (run.timezone if run else default_timezone)
-        local = now.astimezone(ZoneInfo(zone))
+        local = now.astimezone(time_zone(zone))
         starts_on = local.date() if f"{local:%H:%M}" < local_time else local.date() + timedelta(days=1)
         subscription = subscriptions.upsert(
             conn,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from telegram import Chat, InlineKeyboardMarkup, Message, Update, User
 
+from bot.domain import names
 from bot.domain.errors import UserError
 from bot.replies import render
 
@@ -35,13 +36,21 @@ def is_command_for(message: Message, name: str, bot_username: str) -> bool:
     )
 
 
+MAX_NAME = 64
+
+
 def first_name_of(user: User) -> str:
-    """The name a supporter is shown by (the board, replies)."""
-    return (user.first_name or "Supporter")[:64]
+    """The name a supporter is shown by (the board, replies), cleaned as it comes in (bot.domain.names)."""
+    return _shown(user.first_name or "") or "Supporter"
 
 
 def display_name(user: User) -> str:
-    return " ".join(filter(None, (user.first_name, user.last_name)))[:64] or "Runner"
+    """The name a runner is shown by, cleaned as it comes in."""
+    return _shown(" ".join(filter(None, (user.first_name, user.last_name)))) or "Runner"
+
+
+def _shown(name: str) -> str:
+    return names.display_name(names.display_name(name)[:MAX_NAME])
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

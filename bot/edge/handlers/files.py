@@ -8,6 +8,7 @@ from telegram import Document, Message, MessageOriginUser, Update
 from bot.domain.errors import UserError
 from bot.edge.context import BotContext
 from bot.edge.handlers.common import command_text, first_name_of, message_of, person_of, reply, sent_at
+from bot.edge.handlers.pledges import send_card_if_reached
 from bot.replies import render_route
 from bot.services import routes
 
@@ -63,5 +64,6 @@ async def activity(update: Update, context: BotContext) -> None:
     result = await routes.receive_activity(context.db, sent, _downloader(document, context), sent_at(message))
     if isinstance(result, routes.ActivityLogged):
         await reply(update, render_route.activity_logged(result))
+        send_card_if_reached(update, context, result.logged)
     else:
         await reply(update, render_route.activity_posted(result))

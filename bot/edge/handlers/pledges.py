@@ -49,8 +49,14 @@ async def _reply_logged(update: Update, context: BotContext, result: pledges.Log
     message = message_of(update)
     keyboard = KEYBOARD if result.status.pledged_m is None else None
     await message.reply_text(render.logged(result), reply_markup=keyboard)
-    if result.congratulate:  # the pledge is reached: a card to keep, drawn while the bot goes on
-        context.application.create_task(_send_card(message, result), update=update)
+    send_card_if_reached(update, context, result)
+
+
+def send_card_if_reached(update: Update, context: BotContext, result: pledges.Logged) -> None:
+    """After the reply to whatever logged the km (/log, its edit, a watch file): when it reached the pledge, a
+    card to keep, drawn while the bot goes on."""
+    if result.congratulate:
+        context.application.create_task(_send_card(message_of(update), result), update=update)
 
 
 async def _send_card(message: Message, result: pledges.Logged) -> None:
