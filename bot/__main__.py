@@ -1,5 +1,6 @@
 """`python -m bot [run]` starts the bot with long polling; `python -m bot demo` plays the Unity Run offline;
-`backup PATH`, `restore PATH` and `check` look after the database and the settings (bot/ops/maintenance.py)."""
+`backup PATH`, `restore PATH` and `check` look after the database and the settings (bot/ops/maintenance.py);
+`inspect FILE [--route] [--json]` shows what the bot reads from an activity or route file (bot/files/inspect.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.demo.play import run_demo
 from bot.demo.serve import DEFAULT_PORT, serve_demo
 from bot.edge import polling
 from bot.edge.app import build_application
+from bot.files.inspect import inspect_file
 from bot.ops import maintenance, startup
 from bot.ops.config import ConfigError, load_settings
 from bot.ops.instance_lock import AlreadyRunning, InstanceLock
@@ -37,12 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         return maintenance.restore_command(args.path)
     if args.command == "check":
         return maintenance.check_command()
+    if args.command == "inspect":
+        return inspect_file(args.file, route=args.route, as_json=args.json)
     return run()
 
 
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    commands = main_parser.add_subparsers(dest="command", metavar="{run,demo,backup,restore,check}")
+    commands = main_parser.add_subparsers(dest="command", metavar="{run,demo,backup,restore,check,inspect}")
     commands.add_parser("run", help="start the bot (the default)")
     demo = commands.add_parser("demo", help="play the whole Unity Run offline: no token, no network")
     demo.add_argument("--db", type=Path, metavar="PATH", help="keep the demo's SQLite database here")
@@ -57,6 +61,15 @@ def parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="put a backup in place of the database (the bot stopped)")
     restore.add_argument("path", type=Path, metavar="PATH", help="a file written by `backup`")
     commands.add_parser("check", help="check the settings, the database and the token; safe while the bot runs")
+    inspect = commands.add_parser(
+        "inspect",
+        help="what the bot reads from an activity (or route) file, without sending it",
+        description="What the bot reads from an activity file (GPX or FIT), or with --route from a route file,"
+        " through the bot's own bounded readers. Exit status: 0 read, 1 refused, 2 no such file.",
+    )
+    inspect.add_argument("file", type=Path, metavar="FILE", help="a .gpx or .fit file")
+    inspect.add_argument("--route", action="store_true", help="read it as a planned route (GPX), as /route does")
+    inspect.add_argument("--json", action="store_true", help="one JSON object on one line")
     main_parser.set_defaults(command="run")
     return main_parser
 

@@ -3,26 +3,37 @@
 Checks, cheapest first: the size (Telegram's download limit for bots), the content (an XML document whose
 root is <gpx>, not an archive or another file under a .gpx name), no DOCTYPE (so no entity expansion and no
 external entity is ever possible: nothing is expanded, nothing is fetched), UTF-8 text (what gpxpy reads),
-and the number of points, counted in the text before gpxpy makes an object for each (and of namespace
-declarations, which gpxpy's regular expressions would take quadratic time over).
+and the number of points, counted in the text before gpxpy makes an object for each.
+
+Namespaces: a declaration on every point (Suunto's Movescount export declares its extension's namespace on
+each of them) is read like one on the root. What is refused is what makes gpxpy's regular expressions take
+quadratic time: many "xmlns" that are not declarations (each scanned to the next "="), or many different
+namespaces.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 import gpxpy
 import gpxpy.gpx
+import numpy as np
 from telegram.constants import FileSizeLimit
 
 MAX_FILE_BYTES = int(FileSizeLimit.FILESIZE_DOWNLOAD)
 MAX_POINTS = 200_000
 """Track, route and waypoints together: a day's run logged every second is ~30k-90k points."""
 MAX_NAMESPACE_MARKS = 32
-"""gpxpy reads namespaces with regular expressions that take quadratic time on many "xmlns" in a file;
-real exports declare fewer than ten."""
+"""gpxpy reads namespaces with regular expressions that take quadratic time on many "xmlns" that are not
+declarations, and keeps every different namespace in a global table: at most this many of either (real exports
+declare fewer than ten different namespaces, however many times they declare them)."""
+DECLARATION_REACH = 64
+"""An "xmlns" followed by "=" within this many bytes is a declaration ("xmlns:gpxtpx=")."""
+_DECLARATION = re.compile(rb"""\sxmlns(?::([^\s=<>"']{1,64}))?\s{0,8}=\s{0,8}(["'])([^"'<>]{0,1024})\2""")
 
 _ARCHIVES = {
     b"PK\x03\x04": "a zip archive",
@@ -95,6 +106,32 @@ def _root_name(data: bytes) -> str | None:
     return None
 
 
+def namespace_trouble(data: bytes) -> int:
+    """0 when the file's namespaces are safe for gpxpy; else the number of "xmlns" (or schemaLocation) marks.
+
+    Safe: at most MAX_NAMESPACE_MARKS schemaLocation marks, at most MAX_NAMESPACE_MARKS "xmlns" that are not
+    followed by "=" within DECLARATION_REACH bytes (gpxpy's pattern scans each of those to the next "="), and at
+    most MAX_NAMESPACE_MARKS different namespaces declared. Linear in the file: numpy finds the marks.
+    """
+    marks = data.count(b"xmlns")
+    locations = data.count(b"schemaLocation")
+    if locations > MAX_NAMESPACE_MARKS:
+        return max(marks, locations)
+    if marks <= MAX_NAMESPACE_MARKS:
+        return 0
+    raw = np.frombuffer(data, dtype=np.uint8)
+    at = np.ones(len(raw) - 4, dtype=bool)
+    for offset, letter in enumerate(b"xmlns"):
+        at &= raw[offset : len(raw) - 4 + offset] == letter
+    starts = np.flatnonzero(at)
+    equals = np.append(np.flatnonzero(raw == ord("=")), len(raw))  # the end of the file stands for "no = after"
+    reach = equals[np.searchsorted(equals, starts)] - starts
+    if int(np.count_nonzero(reach > DECLARATION_REACH)) > MAX_NAMESPACE_MARKS:
+        return marks
+    declared = {(prefix, uri) for prefix, _, uri in _DECLARATION.findall(data)}
+    return marks if len(declared) > MAX_NAMESPACE_MARKS else 0
+
+
 def checked_text(
     data: bytes, error: type[FileRefusedError], *, what: str, send_instead: str, max_points: int = MAX_POINTS
 ) -> str:
@@ -119,8 +156,8 @@ def checked_text(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error(f"This GPX file is not UTF-8 text. Export it again from the app and send {send_instead}.") from None
-    marks = max(text.count("xmlns"), text.count("schemaLocation"))
-    if marks > MAX_NAMESPACE_MARKS:
+    marks = namespace_trouble(data)
+    if marks:
         raise error(
             f"This GPX file has {marks:,} namespace declarations where GPX files have a few, so the bot will not"
             f" read it. Export it again from the app and send {send_instead}."
@@ -156,29 +193,52 @@ def _out_of_memory(exc: BaseException) -> bool:
     return False
 
 
-def track_samples(
-    data: bytes, error: type[FileRefusedError], *, send_instead: str
-) -> tuple[list[tuple[float, float]], list[str], bool]:
-    """An activity's track points ((lat, lon)), their time texts, and whether the file has route points
-    instead; after the checks above. Streamed with the standard library's ElementTree.iterparse, each
-    point dropped once read: several times faster and smaller than building gpxpy's objects, which a
-    100,000-point activity does not need (only positions and times)."""
+@dataclass
+class GpxSamples:
+    """An activity's track as written: per point its position, its time text (None without one) and its
+    segment (numbered across the file: a new <trkseg> or <trk> starts a new one)."""
+
+    points: list[tuple[float, float]] = field(default_factory=list)
+    times: list[str | None] = field(default_factory=list)
+    segments: list[int] = field(default_factory=list)
+    has_route: bool = False
+    """The file has route points (<rtept>): a planned route rather than a recording."""
+
+
+def track_samples(data: bytes, error: type[FileRefusedError], *, send_instead: str) -> GpxSamples:
+    """An activity's track points, their times and segments, after the checks above. Streamed with the
+    standard library's ElementTree.iterparse, each point dropped once read: several times faster and smaller
+    than building gpxpy's objects, which a 100,000-point activity does not need (only positions and times)."""
     checked_text(data, error, what="an activity", send_instead=send_instead)
-    points: list[tuple[float, float]] = []
-    times: list[str] = []
-    has_route = False
+    samples = GpxSamples()
+    segment = 0
+    names: dict[str, str] = {}  # tag -> its name without the namespace
+
+    def name_of(tag: str) -> str:
+        name = names.get(tag)
+        if name is None:
+            name = names[tag] = tag.rsplit("}", 1)[-1]
+        return name
+
     try:
         for _, element in ElementTree.iterparse(io.BytesIO(data), events=("end",)):
-            name = element.tag.rsplit("}", 1)[-1]
+            name = name_of(element.tag)
             if name == "trkpt":
-                points.append((float(element.attrib["lat"]), float(element.attrib["lon"])))
+                samples.points.append((float(element.attrib["lat"]), float(element.attrib["lon"])))
+                stamp = None
                 for child in element:
-                    if child.tag.rsplit("}", 1)[-1] == "time" and child.text:
-                        times.append(child.text.strip())
+                    if child.text and name_of(child.tag) == "time":
+                        stamp = child.text.strip()
+                        break
+                samples.times.append(stamp)
+                samples.segments.append(segment)
+                element.clear()
+            elif name in ("trkseg", "trk"):
+                segment += 1
                 element.clear()
             elif name == "rtept":
-                has_route = True
+                samples.has_route = True
                 element.clear()
     except (ElementTree.ParseError, KeyError, ValueError) as exc:
         raise error(f"This GPX file is damaged and could not be read. Send {send_instead}.") from exc
-    return points, times, has_route
+    return samples
