@@ -41,6 +41,9 @@ SUPPORTERS = "supporters"  # supporters, their pledges and logs
 OUTBOX = "outbox"  # messages waiting to be sent
 EVERYTHING = (ROUTE, SUPPORTERS, OUTBOX)
 KEEP_SECONDS = 30.0
+MEMO_LIMIT = 512
+"""Results kept at most: a key that moves with the clock (a delayed or coarse public view, a minute or an hour
+at a time) adds one each time, and the least recently computed give way."""
 
 Mark = tuple[int, datetime]  # (Telegram update id, handled at)
 
@@ -143,7 +146,8 @@ class Database:
         """`compute()`'s result, computed again once a transaction changed a topic it depends on, or
         after KEEP_SECONDS (a change made outside this process: a fix with the sqlite3 shell).
 
-        Keys must come from a small set (a run's days, not users): entries are never evicted.
+        Keys must come from a small set (a run's days and the clock's buckets, not users): beyond MEMO_LIMIT
+        the entry computed longest ago is dropped (and computed again if asked for).
         """
         shared = self._shared
         version = tuple(shared.versions[topic] for topic in depends_on)
@@ -153,7 +157,10 @@ class Database:
             value: T = hit[2]
             return value
         value = await compute()
+        shared.memo.pop(key, None)  # to the end: the first entries are those computed longest ago
         shared.memo[key] = (version, now + KEEP_SECONDS, value)
+        if len(shared.memo) > MEMO_LIMIT:
+            del shared.memo[next(iter(shared.memo))]
         return value
 
     async def wait_for_change(self, topic: str, seconds: float) -> None:

@@ -46,23 +46,34 @@ def _fact(conn: sqlite3.Connection, fact: Fact, topic: str | None, now: datetime
     return int(row[0])
 
 
-def to_followers(conn: sqlite3.Connection, fact: Fact, now: datetime, *, except_user: int) -> int:
-    """Queue `fact` for every follower but `except_user` (one statement); how many."""
+def _due(not_before: datetime | None) -> str | None:
+    return to_text(not_before) if not_before is not None else None
+
+
+def to_followers(
+    conn: sqlite3.Connection, fact: Fact, now: datetime, *, except_user: int, not_before: datetime | None = None
+) -> int:
+    """Queue `fact` for every follower but `except_user` (one statement), to go out no earlier than
+    `not_before` if given; how many."""
     fact_id = _fact(conn, fact, None, now)
     cur = conn.execute(
-        "INSERT INTO outbox (fact_id, chat_id) SELECT ?, user_id FROM followers WHERE user_id != ?",
-        (fact_id, except_user),
+        "INSERT INTO outbox (fact_id, chat_id, not_before) SELECT ?, user_id, ? FROM followers WHERE user_id != ?",
+        (fact_id, _due(not_before), except_user),
     )
     return cur.rowcount
 
 
-def to_everyone(conn: sqlite3.Connection, fact: Fact, now: datetime, *, topic: str) -> int:
-    """Queue `fact` for every subscribed chat and every follower, each once; how many."""
+def to_everyone(
+    conn: sqlite3.Connection, fact: Fact, now: datetime, *, topic: str, not_before: datetime | None = None
+) -> int:
+    """Queue `fact` for every subscribed chat and every follower, each once, to go out no earlier than
+    `not_before` if given; how many."""
     fact_id = _fact(conn, fact, topic, now)
+    due = _due(not_before)
     cur = conn.execute(
-        "INSERT INTO outbox (fact_id, chat_id) SELECT ?, chat_id FROM subscriptions"
-        " UNION SELECT ?, user_id FROM followers",
-        (fact_id, fact_id),
+        "INSERT INTO outbox (fact_id, chat_id, not_before) SELECT ?, chat_id, ? FROM subscriptions"
+        " UNION SELECT ?, user_id, ? FROM followers",
+        (fact_id, due, fact_id, due),
     )
     return cur.rowcount
 

@@ -45,6 +45,12 @@ def add(conn: sqlite3.Connection, run_id: int, user_id: int, name: str, role: st
     return _runner(row) if row else None
 
 
+def of_run(conn: sqlite3.Connection, run_id: int) -> list[Runner]:
+    """The run's runners, leads first, in joining order (as `totals` lists them)."""
+    rows = fetch_all(conn, "SELECT * FROM runners WHERE run_id = ? ORDER BY role = 'companion', id", (run_id,))
+    return [_runner(row) for row in rows]
+
+
 @dataclass(frozen=True)
 class RunnerTotal:
     runner: Runner

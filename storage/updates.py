@@ -93,34 +93,45 @@ def delete(conn: sqlite3.Connection, update_id: int) -> None:
     conn.execute("DELETE FROM updates WHERE id = ?", (update_id,))
 
 
-def of_day(conn: sqlite3.Connection, run_id: int, local_day: date) -> list[DayEntry]:
-    """The day's updates in the order they were posted."""
+def of_day(conn: sqlite3.Connection, run_id: int, local_day: date, until: datetime | None = None) -> list[DayEntry]:
+    """The day's updates in the order they were posted (with `until`: those posted, or last corrected, by then)."""
     rows = fetch_all(
         conn,
         "SELECT u.*, r.name, r.role FROM updates u JOIN runners r ON r.id = u.runner_id"
-        " WHERE u.run_id = ? AND u.local_day = ? ORDER BY u.id",
-        (run_id, local_day.isoformat()),
+        " WHERE u.run_id = ? AND u.local_day = ? AND (? IS NULL OR COALESCE(u.edited_at, u.created_at) <= ?)"
+        " ORDER BY u.id",
+        (run_id, local_day.isoformat(), *_until(until)),
     )
     return [DayEntry(row["name"], row["role"], _update(row)) for row in rows]
 
 
+def _until(until: datetime | None) -> tuple[str | None, str | None]:
+    text = to_text(until) if until is not None else None
+    return text, text
+
+
 @dataclass(frozen=True)
-class DayTotal:
+class RunnerDay:
+    """A runner's metres of one local day."""
+
+    runner_id: int
     local_day: date
-    lead_m: int
-    companions_m: int
+    metres: int
 
 
-def per_day(conn: sqlite3.Connection, run_id: int) -> list[DayTotal]:
-    """The lead runners' and the companions' metres of each local day with updates, in day order."""
+def runner_days(
+    conn: sqlite3.Connection, run_id: int, *, until: datetime | None = None, last_day: date | None = None
+) -> list[RunnerDay]:
+    """Each runner's metres of each local day with updates, in day order: with `until`, only the updates
+    posted, or last corrected, by then; with `last_day`, only the local days up to it."""
     rows = fetch_all(
         conn,
-        "SELECT u.local_day, SUM(CASE WHEN r.role = 'lead' THEN u.metres ELSE 0 END),"
-        " SUM(CASE WHEN r.role = 'lead' THEN 0 ELSE u.metres END) FROM updates u"
-        " JOIN runners r ON r.id = u.runner_id WHERE u.run_id = ? GROUP BY u.local_day ORDER BY u.local_day",
-        (run_id,),
+        "SELECT runner_id, local_day, SUM(metres) FROM updates WHERE run_id = ?"
+        " AND (? IS NULL OR COALESCE(edited_at, created_at) <= ?) AND (? IS NULL OR local_day <= ?)"
+        " GROUP BY runner_id, local_day ORDER BY local_day, runner_id",
+        (run_id, *_until(until), *(2 * [last_day.isoformat() if last_day else None])),
     )
-    return [DayTotal(date.fromisoformat(row[0]), row[1], row[2]) for row in rows]
+    return [RunnerDay(row[0], date.fromisoformat(row[1]), row[2]) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -134,18 +145,20 @@ class Posted:
     at: datetime
     metres: int
     note: str | None
-    has_photo: bool
+    photo_file_id: str | None
 
 
-def latest(conn: sqlite3.Connection, run_id: int, limit: int) -> list[Posted]:
+def latest(conn: sqlite3.Connection, run_id: int, limit: int, until: datetime | None = None) -> list[Posted]:
+    """The last `limit` updates, newest first (with `until`: of those posted, or last corrected, by then)."""
     rows = fetch_all(
         conn,
-        "SELECT u.id, r.name, r.role, u.local_day, u.created_at, u.metres, u.note, u.photo_file_id IS NOT NULL"
-        " FROM updates u JOIN runners r ON r.id = u.runner_id WHERE u.run_id = ? ORDER BY u.id DESC LIMIT ?",
-        (run_id, limit),
+        "SELECT u.id, r.name, r.role, u.local_day, u.created_at, u.metres, u.note, u.photo_file_id"
+        " FROM updates u JOIN runners r ON r.id = u.runner_id WHERE u.run_id = ?"
+        " AND (? IS NULL OR COALESCE(u.edited_at, u.created_at) <= ?) ORDER BY u.id DESC LIMIT ?",
+        (run_id, *_until(until), limit),
     )
     return [
-        Posted(row[0], row[1], row[2], date.fromisoformat(row[3]), moment(row[4]), row[5], row[6], bool(row[7]))
+        Posted(row[0], row[1], row[2], date.fromisoformat(row[3]), moment(row[4]), row[5], row[6], row[7])
         for row in rows
     ]
 

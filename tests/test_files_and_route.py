@@ -16,6 +16,7 @@ from bot.demo.files import (
 )
 from bot.demo.simulator import DOWNLOAD
 from storage import checkpoints, logs, outbox, updates
+from tests.activity_makers import START, Total, end, fit, run
 from tests.conftest import ASHA, MILIND, ORGANISER, RAVI
 
 
@@ -66,6 +67,37 @@ async def test_a_fit_file_gives_the_same_km_as_the_gpx_file(unity) -> None:
     unity.clock.now = day_of_run(1, 9)
     reply = await unity.send_file(MILIND, "activity.fit", unity_day1_fit())
     assert "Posted <b>24 km</b> for day 1 from your activity file" in reply
+    assert "Your watch says" not in reply  # its own 24 km, and its track's
+
+
+def watch_file(device_m: int) -> bytes:
+    """A 5 km run at 06:00 in Mumbai on day 1, whose watch says `device_m`."""
+    points = run(5_000)
+    return fit(points, sessions=[Total(START, (end(points) - START).total_seconds(), device_m)])
+
+
+async def test_the_watchs_own_km_are_posted_and_the_tracks_told_when_they_differ(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    reply = await unity.send_file(MILIND, "watch.fit", watch_file(5_250))
+    assert "Posted <b>5.3 km</b> for day 1 from your activity file (33 min, started 06:00)" in reply
+    assert "\n⌚ Your watch says 5.3 km (the track's points add up to 5 km).\n" in reply
+    stored = await unity.query(updates.of_day, 1, datetime(2021, 8, 15).date())
+    assert [e.update.metres for e in stored] == [5_250]
+
+
+async def test_a_supporters_log_tells_both_figures_too(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    reply = await unity.send_file(ASHA, "walk.fit", watch_file(4_800))
+    assert "Logged <b>4.8 km</b> for day 1 from your activity file (33 min, started 06:00)" in reply
+    assert "\n⌚ Your watch says 4.8 km (the track's points add up to 5 km).\n" in reply
+    assert (await unity.query(logs.last_of, 1, ASHA.id)).metres == 4_800
+
+
+async def test_a_watch_total_its_track_belies_gives_way_to_the_track(unity) -> None:
+    unity.clock.now = day_of_run(1, 9)
+    reply = await unity.send_file(MILIND, "watch.fit", watch_file(50_000))
+    assert "Posted <b>5 km</b> for day 1" in reply
+    assert "⌚ Your watch's own figure, 50 km, is far from its track's 5 km, so the track's km count." in reply
 
 
 async def test_the_same_file_sent_twice_counts_once(unity) -> None:

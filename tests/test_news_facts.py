@@ -71,3 +71,9 @@ def test_more_checkpoints_than_can_be_named_are_counted() -> None:
 def test_news_that_cannot_be_read_is_refused_with_a_reason(kind: str, facts: str, says: str) -> None:
     with pytest.raises(UnknownNews, match=says):
         from_json(kind, facts)
+
+
+def test_under_coarse_a_followers_news_leaves_out_the_updates_own_km() -> None:
+    news = RunnerPosted(1, "The Unity Run", "Milind", True, None, 2, "Going well", 100_000, 416_000, 100_000)
+    assert from_json(news.kind, to_json(news)) == news
+    assert text_of(news) == "🏃 <b>Milind</b> posted an update (day 2)\nGoing well\nRoute so far: 100 of 416 km · 24%"

@@ -11,6 +11,7 @@ from bot.domain.position_privacy import (
     LIVE,
     PositionMode,
     PositionPolicy,
+    PublicView,
     parse_policy,
     public_position,
     public_track,
@@ -56,9 +57,14 @@ def test_coarse_rounds_to_a_tenth_of_a_degree() -> None:
     assert public_position(POSITIONS, policy, NOW) == (20.2, 72.9, at(12))
 
 
-def test_a_coarse_track_keeps_one_point_per_cell() -> None:
+def test_a_coarse_track_keeps_one_point_per_cell_and_moves_an_hour_at_a_time() -> None:
     near = [(20.201, 72.901, at(30)), (20.209, 72.92, at(20)), (20.31, 72.9, at(10))]
-    assert public_track(near, PositionPolicy(PositionMode.COARSE), NOW) == [(20.2, 72.9, at(20)), (20.3, 72.9, at(10))]
+    coarse = PositionPolicy(PositionMode.COARSE)
+    twelve, one = datetime(2021, 8, 18, 12, tzinfo=UTC), datetime(2021, 8, 18, 13, tzinfo=UTC)
+    # 13:12: the 13:02 fix waits for the next hour; the times say the hour, not the minute a cell was left
+    assert public_track(near, coarse, NOW) == [(20.2, 72.9, twelve)]
+    assert public_track(near, coarse, NOW + timedelta(hours=1)) == [(20.2, 72.9, twelve), (20.3, 72.9, one)]
+    assert public_position(near, coarse, NOW + timedelta(hours=1)) == (20.3, 72.9, one)
 
 
 def test_hide_shows_nothing() -> None:
@@ -120,3 +126,39 @@ def test_the_organiser_is_told_what_the_public_sees() -> None:
     assert parse_policy("delay 30").describe() == "The public sees the runner's position 30 min late."
     assert parse_policy("delay 1h").describe() == "The public sees the runner's position 1 hour late."
     assert parse_policy("hide").describe() == "The runner's position is hidden from the public."
+
+
+COARSE = PositionPolicy(PositionMode.COARSE)
+FIVE_HOURS = PositionPolicy(PositionMode.DELAY, timedelta(hours=5))
+
+
+def test_a_delayed_view_is_of_now_minus_the_delay_to_the_minute() -> None:
+    view = PublicView.of(FIVE_HOURS, NOW + timedelta(seconds=42))
+    assert view.until == NOW - timedelta(hours=5) and view.as_of == view.until
+    assert view.counts(NOW - timedelta(hours=5)) and not view.counts(NOW - timedelta(hours=5) + timedelta(seconds=1))
+    assert view.news_not_before(NOW) == NOW + timedelta(hours=5)
+    assert view.cache_key == ("delay 300", NOW)  # one view for the whole minute
+    assert view.along(107_700) == 107_700 and view.route_shown and view.update_km_shown
+
+
+def test_a_coarse_view_rounds_every_km_down_to_10_km_and_days_are_differences_of_rounded_totals() -> None:
+    view = PublicView.of(COARSE, NOW)
+    assert view.until is None and view.news_not_before(NOW) is None and not view.update_km_shown
+    assert [view.along(m) for m in (0, 9_999, 10_000, 107_700)] == [0, 0, 10_000, 100_000]
+    assert view.day_figures([16_810, 18_120, 17_370, 55_400]) == [10_000, 20_000, 20_000, 50_000]
+    assert sum(view.day_figures([16_810, 18_120, 17_370, 55_400])) == view.along(107_700)
+    assert view.cache_key == ("coarse", datetime(2021, 8, 18, 13, tzinfo=UTC))  # it moves with the hour
+
+
+def test_a_coarse_view_shows_the_full_distance_once_covered() -> None:
+    view = PublicView.of(COARSE, NOW)
+    assert view.along(415_999, 416_000) == 410_000
+    assert view.along(418_300, 416_000) == 416_000 and view.along(425_000, 416_000) == 420_000
+    assert view.day_figures([410_000, 8_300], 416_000) == [410_000, 6_000]
+
+
+def test_live_and_hide_views_change_no_figure_and_hide_shows_no_route() -> None:
+    live, hide = PublicView.of(LIVE, NOW), PublicView.of(PositionPolicy(PositionMode.HIDE), NOW)
+    assert live.day_figures([16_810, 18_120]) == [16_810, 18_120] and live.cache_key == ("live", None)
+    assert hide.along(107_700) == 107_700 and not hide.route_shown and hide.position(POSITIONS) is None
+    assert live.route_shown and live.until is None

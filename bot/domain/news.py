@@ -22,11 +22,12 @@ class RunnerPosted:
     run_title: str
     runner_name: str
     is_lead: bool
-    metres: int
+    metres: int | None
+    """The update's km; None where the public does not see each update's km (/position coarse)."""
     day: int
     note: str | None
     route_m: int
-    """The lead runners' metres, all updates, after this one."""
+    """The lead runners' metres, all updates, after this one (as the public sees them)."""
     distance_m: int
     runner_total_m: int
 

@@ -7,7 +7,7 @@ from html import escape
 
 from bot.domain.news import CheckpointsPassed, MilestoneReached, News, Prewritten, RunnerPosted
 from bot.domain.units import km, percent
-from bot.replies.render import clip
+from bot.replies.render import clip, name_html
 
 MAX_NAMED_PASSED = 5
 MILESTONE_TITLES = {25: "A quarter of the way!", 50: "Halfway!", 75: "Three quarters done!", 100: "The finish!"}
@@ -28,8 +28,11 @@ def text_of(news: News) -> str:
 
 def runner_posted(news: RunnerPosted) -> str:
     """The short private message a follower gets for a runner's new update."""
-    name = escape(news.runner_name)
-    lines = [f"🏃 <b>{name}</b>: +{km(news.metres)} km (day {news.day})"]
+    name = name_html(news.runner_name)
+    if news.metres is None:  # /position coarse: each update's own km are not public
+        lines = [f"🏃 <b>{name}</b> posted an update (day {news.day})"]
+    else:
+        lines = [f"🏃 <b>{name}</b>: +{km(news.metres)} km (day {news.day})"]
     if news.note:
         lines.append(escape(clip(news.note, 200)))
     if news.is_lead:
@@ -43,7 +46,7 @@ def runner_posted(news: RunnerPosted) -> str:
 
 
 def milestone(news: MilestoneReached) -> str:
-    title = escape(news.run_title)
+    title = name_html(news.run_title)
     if news.percent == 100:
         what = f"The full {km(news.distance_m)} km of {title} is covered, on day {news.day}."
     else:
@@ -60,12 +63,12 @@ def checkpoints_passed(news: CheckpointsPassed) -> str:
     message for all those one update passes, naming the farthest MAX_NAMED_PASSED so that it stays one
     short message)."""
     shown = news.passed[-MAX_NAMED_PASSED:]
-    named = [f"<b>{escape(name)}</b> (km {km(at_m)})" for name, at_m in shown]
+    named = [f"<b>{name_html(name)}</b> (km {km(at_m)})" for name, at_m in shown]
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     earlier = len(news.passed) - len(shown)
     if earlier:
         listed = f"{earlier} checkpoint{'s' if earlier != 1 else ''}, then {listed}"
     return (
-        f"📍 {escape(news.run_title)} has passed {listed} on day {news.day}.\n"
+        f"📍 {name_html(news.run_title)} has passed {listed} on day {news.day}.\n"
         "/progress for the details · /checkpoints for the way ahead"
     )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ParamSpec
 
+from bot.domain.names import display_name
 from bot.domain.units import km
 from bot.services.results import ChartData
 
@@ -73,7 +74,7 @@ def progress_chart(data: ChartData) -> bytes:
         figure = _figure(1000, 700)
         top, bottom = figure.subplots(2, 1, height_ratios=[3, 2], sharex=True)
         figure.subplots_adjust(left=0.08, right=0.97, top=0.86, bottom=0.09, hspace=0.12)
-        figure.text(0.08, 0.94, data.title, fontsize=20, fontweight="bold", color=INK, parse_math=False)
+        figure.text(0.08, 0.94, display_name(data.title), fontsize=20, fontweight="bold", color=INK, parse_math=False)
         covered_m = sum(run_days)
         subtitle = (
             f"Day {day_n} of {days_total} · {km(covered_m)} km of {km(data.distance_m)} km · "
@@ -167,5 +168,6 @@ def completion_card(name: str, km_m: int, run_title: str) -> bytes:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    """A name as the picture shows it: cleaned as every name shown is (bot.domain.names), then cut."""
+    text = display_name(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

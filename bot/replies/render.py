@@ -8,6 +8,8 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.domain.names import display_name
+from bot.domain.position_privacy import PositionMode, delay_text
 from bot.domain.stats import Progress, Stage
 from bot.domain.units import day_text, km, one_decimal, percent
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # the services render their outbox messages with this module:
         Posted,
         ProgressReport,
         Reminders,
+        RunnerDayLine,
         Standing,
         Subscribed,
         SupportersReport,
@@ -50,6 +53,13 @@ def bar(share: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def name_html(text: str) -> str:
+    """A name (a person's, a run's, a place's, a checkpoint's) as a message shows it: without the characters
+    that turn text around or show as nothing (bot.domain.names), HTML-escaped. Names stored before they
+    were cleaned where they come in are cleaned here too."""
+    return escape(display_name(text))
+
+
 def clip(text: str, limit: int = NOTE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -60,11 +70,11 @@ def map_link(position: Position, run: Run) -> str:
     url = f"https://www.openstreetmap.org/?mlat={position.latitude:.5f}&mlon={position.longitude:.5f}#map={zoom}"
     when = position.at.astimezone(run.tz)
     what = "Near" if position.coarse else "Latest position"
-    return f'📍 {what}: <a href="{escape(url)}">map</a> ({escape(position.runner_name)}, {when.day} {when:%b %H:%M})'
+    return f'📍 {what}: <a href="{escape(url)}">map</a> ({name_html(position.runner_name)}, {when.day} {when:%b %H:%M})'
 
 
 def run_heading(run: Run) -> str:
-    return f"<b>{escape(run.title)}</b>: {escape(run.start_place)} → {escape(run.end_place)}"
+    return f"<b>{name_html(run.title)}</b>: {name_html(run.start_place)} → {name_html(run.end_place)}"
 
 
 def _once_per_report(render: Callable[[R], str]) -> Callable[[R], str]:
@@ -97,9 +107,9 @@ def progress(report: ProgressReport) -> str:
     if report.companions or len(report.leads) > 1:
         lines.append("")
     if len(report.leads) > 1:
-        lines += [f"🏃 {escape(t.runner.name)}: {km(t.metres)} km" for t in report.leads]
+        lines += [f"🏃 {name_html(t.runner.name)}: {km(t.metres)} km" for t in report.leads]
     lines += [
-        f"🤝 Beside the route: {escape(t.runner.name)} {km(t.metres)} km (companion, not added)"
+        f"🤝 Beside the route: {name_html(t.runner.name)} {km(t.metres)} km (companion, not added)"
         for t in report.companions
     ]
     if report.position:
@@ -157,8 +167,9 @@ def today(report: TodayReport) -> str:
     return "\n".join(lines)
 
 
-def photo_caption(name: str, metres: int, note: str | None) -> str:
-    caption = f"{escape(name)}: {km(metres)} km"
+def photo_caption(name: str, metres: int | None, note: str | None) -> str:
+    """A photo's caption: the name, the update's km (unless the public does not see them), the note."""
+    caption = name_html(name) if metres is None else f"{name_html(name)}: {km(metres)} km"
     room = MAX_CAPTION - units(caption) - 2
     if note and room > 10:
         # escaping can lengthen the note, so clip the escaped text at an entity boundary
@@ -182,7 +193,7 @@ def posted(result: Posted) -> str:
 
 def position_saved(run: Run, live: bool) -> str:
     follow = " It will follow your live location." if live else ""
-    return f"📍 Position saved for {escape(run.title)}.{follow}"
+    return f"📍 Position saved for {name_html(run.title)}.{follow}"
 
 
 def undone(result: Undone) -> str:
@@ -203,12 +214,12 @@ def run_created(run: Run) -> str:
 
 def distance_changed(change: Change) -> str:
     before, after = change.before.distance_m, change.after.distance_m
-    return f"Distance of {escape(change.after.title)}: {km(before)} km → {km(after)} km."
+    return f"Distance of {name_html(change.after.title)}: {km(before)} km → {km(after)} km."
 
 
 def end_changed(change: Change) -> str:
     return (
-        f"End date of {escape(change.after.title)}: {day_text(change.before.end_date)} → "
+        f"End date of {name_html(change.after.title)}: {day_text(change.before.end_date)} → "
         f"{day_text(change.after.end_date)}."
     )
 
@@ -265,7 +276,7 @@ def cut_within(text: str, limit: int) -> int:
 def joined(result: Joined) -> str:
     role = "the lead runner" if result.runner.is_lead else "a companion runner"
     return (
-        f"Welcome, {escape(result.runner.name)}! You are {role} of {run_heading(result.run)}.\n"
+        f"Welcome, {name_html(result.runner.name)}! You are {role} of {run_heading(result.run)}.\n"
         "Post your km with /update 24 [note], or send a photo with that caption. "
         "Share your location with me here so supporters can see where you are."
     )
@@ -286,20 +297,17 @@ def welcome(run: Run | None, commands: str) -> str:
 # --- Group chats and followers: subscriptions, daily summaries, update messages, milestones ---
 
 
-def _day_lines(entries: list, note_limit: int = 300) -> list[str]:
-    """Each runner's km of the day (leads first), with the notes and a 📷 if there were photos."""
-    by_runner: dict[int, list] = {}
-    for entry in sorted(entries, key=lambda e: e.role != "lead"):
-        by_runner.setdefault(entry.update.runner_id, []).append(entry)
+def _day_lines(entries: list[RunnerDayLine], note_limit: int = 300) -> list[str]:
+    """Each runner's km of the day (leads first, as the service made them public), with the notes and a 📷 if
+    there were photos."""
     lines = []
-    for posts in by_runner.values():
-        first = posts[0]
-        icon, role = ("🏃", "") if first.role == "lead" else ("🤝", " (companion)")
-        line = f"{icon} <b>{escape(first.name)}</b>{role}: {km(sum(p.update.metres for p in posts))} km"
-        if any(p.update.photo_file_id for p in posts):
+    for entry in entries:
+        icon, role = ("🏃", "") if entry.role == "lead" else ("🤝", " (companion)")
+        line = f"{icon} <b>{name_html(entry.name)}</b>{role}: {km(entry.metres)} km"
+        if entry.photos:
             line += " 📷"
         lines.append(line)
-        lines += [f"    {escape(clip(p.update.note, note_limit))}" for p in posts if p.update.note]
+        lines += [f"    {escape(clip(note, note_limit))}" for note in entry.notes]
     return lines
 
 
@@ -365,14 +373,14 @@ def supporters_of_day(activity: DayActivity, final: bool = False) -> str | None:
     else:
         lines = [f"🤝 <b>Supporters today</b>: {' · '.join(day_parts)}", f"In all: {in_all}"]
     if activity.top_name:
-        lines.append(f"🏅 Top supporter today: {escape(activity.top_name)}, {km(activity.top_today_m)} km")
+        lines.append(f"🏅 Top supporter today: {name_html(activity.top_name)}, {km(activity.top_today_m)} km")
     return "\n".join(lines)
 
 
 def subscribed(result: Subscribed) -> str:
     sub, run = result.subscription, result.run
     who = "You" if sub.kind == "private" else "This group"
-    what = f"the daily summary of <b>{escape(run.title)}</b>" if run else "the daily summary of the run"
+    what = f"the daily summary of <b>{name_html(run.title)}</b>" if run else "the daily summary of the run"
     lines = [f"✅ {who} will get {what} at {sub.local_time} ({escape(result.zone)} time)."]
     if run is None:
         lines.append("There is no run yet: the summaries start with the next run.")
@@ -411,7 +419,7 @@ def hello_group(run: Run | None, summary_time: str, zone: str) -> str:
 
 
 def lost_rights(title: str | None) -> str:
-    where = f"<b>{escape(title)}</b>" if title else "a group you subscribed"
+    where = f"<b>{name_html(title)}</b>" if title else "a group you subscribed"
     return (
         f"I may no longer send messages in {where}, so its daily summary has stopped. "
         "Let me send messages there again, then send /subscribe in that group."
@@ -441,9 +449,9 @@ def _pledge_pace(s: Status, run: Run) -> str:
 
 
 def pledged(result: Pledged) -> str:
-    run, s, name = result.run, result.status, escape(result.first_name)
+    run, s, name = result.run, result.status, name_html(result.first_name)
     share = percent(s.share_of_run)
-    what = f"<b>{km(s.pledged_m or 0)} km</b>, {share} of {escape(run.title)} ({km(run.distance_m)} km)"
+    what = f"<b>{km(s.pledged_m or 0)} km</b>, {share} of {name_html(run.title)} ({km(run.distance_m)} km)"
     if result.before_m is None:
         head = f"🤝 Thank you, {name}! You pledged {what}."
     elif result.before_m == s.pledged_m:
@@ -472,7 +480,7 @@ def logged(result: Logged) -> str:
     lines = [head, _against_pledge(result.status)]
     if result.congratulate:
         lines.append(
-            f"🎉 {escape(result.first_name)}, you reached your pledge of {km(result.status.pledged_m or 0)} km! "
+            f"🎉 {name_html(result.first_name)}, you reached your pledge of {km(result.status.pledged_m or 0)} km! "
             "Thank you for going the distance with the run."
         )
     return "\n".join(lines)
@@ -487,7 +495,7 @@ def log_undone(result: LogUndone) -> str:
 
 def my_pledge(standing: Standing) -> str:
     run, s = standing.run, standing.status
-    lines = [f"🤝 <b>{escape(standing.first_name)}</b>, your pledge for {escape(run.title)}"]
+    lines = [f"🤝 <b>{name_html(standing.first_name)}</b>, your pledge for {name_html(run.title)}"]
     if s.pledged_m is None:
         lines.append("You have not pledged yet.")
         if s.logged_m:
@@ -521,7 +529,7 @@ def my_pledge(standing: Standing) -> str:
 @_once_per_report
 def supporters(report: SupportersReport) -> str:
     run, t = report.run, report.totals
-    lines = [f"🤝 <b>Supporters of {escape(run.title)}</b>"]
+    lines = [f"🤝 <b>Supporters of {name_html(run.title)}</b>"]
     if t.supporters:
         people = f"{t.supporters} supporter" + ("s" if t.supporters != 1 else "")
         lines.append(f"{people} · {km(t.pledged_m)} km pledged ({times_run(report.pledged_of_run)})")
@@ -532,7 +540,7 @@ def supporters(report: SupportersReport) -> str:
     if report.board:
         lines.append("🏆 Top supporters by km logged")
         lines += [
-            f"{rank}. {escape(entry.first_name)}: {km(entry.logged_m)} km"
+            f"{rank}. {name_html(entry.first_name)}: {km(entry.logged_m)} km"
             for rank, entry in zip(report.ranks, report.board, strict=True)
         ]
     else:
@@ -552,7 +560,7 @@ def hidden(is_hidden: bool) -> str:
 def nudge(behind: Behind, run: Run, day: date) -> str:
     """The short private reminder of a supporter behind the pace of their pledge on `day`."""
     head = (
-        f"👟 {escape(behind.first_name)}, a friendly nudge for {escape(run.title)}: you have logged "
+        f"👟 {name_html(behind.first_name)}, a friendly nudge for {name_html(run.title)}: you have logged "
         f"{km(behind.logged_m)} of {km(behind.pledged_m)} km, {km(behind.behind_m)} km behind your pledge's pace."
     )
     if day >= run.end_date:
@@ -580,17 +588,53 @@ def chart_caption(figures: ChartData) -> str:
     day = (figures.today - figures.start).days + 1
     when = f"after day {day}" if day >= 1 else "before the start"
     return (
-        f"📈 <b>{escape(figures.title)}</b>: {km(covered)} of {km(figures.distance_m)} km {when}\n"
+        f"📈 <b>{name_html(figures.title)}</b>: {km(covered)} of {km(figures.distance_m)} km {when}\n"
         "The line: km so far against the plan (dashed). The bars: each day's km."
     )
 
 
 def position_policy(policy: PositionPolicy) -> str:
-    return f"📍 {escape(policy.describe())}\n/progress, /today, the daily summaries and the live page all follow it."
+    """The reply to /position: what the public sees from now on, exactly (bot.domain.position_privacy)."""
+    what = {
+        PositionMode.LIVE: [
+            "The public sees everything as it is posted: the km, each update, the route, the track and the"
+            " latest position.",
+        ],
+        PositionMode.DELAY: [
+            f"Everything public is as it was {delay_text(policy.delay)} ago: the km covered, each day's km, the"
+            " updates listed (a corrected one from its correction), the position and the track.",
+            f"Followers' news, milestones and checkpoints passed go out {delay_text(policy.delay)} after the"
+            " update that made them; an /undo before then takes back a milestone or checkpoint unsent.",
+        ],
+        PositionMode.COARSE: [
+            "The position and the track are rounded to 0.1° (about 11 km) and move once an hour, their times"
+            " rounded to the hour.",
+            "Every km is rounded down to 10 km: the km covered and remaining, each day's km (a difference of"
+            " rounded totals), companions' km, “near km”, the km to the next checkpoint, the news; milestones"
+            " and checkpoints count as passed once the rounded km pass them. The full distance shows once covered.",
+            "Each update's own km are not shown (notes and photos are). The route and its checkpoints stay public.",
+        ],
+        PositionMode.HIDE: [
+            "No position, no track, no route, no checkpoints (nor the days they were passed), no place on the"
+            " route or next checkpoint, no checkpoint news.",
+            "Still public: the km covered and each day's km (so the km to go, the pace and the milestones at 25,"
+            " 50, 75 and 100%), each update with its km, note and photo. Someone who knows the road from the"
+            " start to the finish could still walk it to that km.",
+        ],
+    }[policy.mode]
+    return "\n".join(
+        [
+            f"📍 {escape(policy.describe())}",
+            *(escape(line) for line in what),
+            "Under every setting, notes and photos are public as the runners write them: a landmark says where"
+            " it is.",
+            "/progress, /today, /checkpoints, /chart, the daily summaries, the news and the live page all follow it.",
+        ]
+    )
 
 
 def completion_caption(result: Logged) -> str:
-    return f"🏅 {escape(result.first_name)}: {km(result.status.logged_m)} km for {escape(result.run.title)}"
+    return f"🏅 {name_html(result.first_name)}: {km(result.status.logged_m)} km for {name_html(result.run.title)}"
 
 
 def _where_lines(where: Where | None) -> list[str]:

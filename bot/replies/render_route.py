@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 from bot.domain.checkpoint_names import MAX_CHECKPOINTS, visible
 from bot.domain.checkpoint_parsing import MAX_NAME
 from bot.domain.geometry import Nearby
+from bot.domain.names import display_name
 from bot.domain.route_progress import day_number, duration_text, eta
 from bot.domain.units import km
 
 if TYPE_CHECKING:
+    from bot.files.activity_files import Activity
     from bot.services.results import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved, Where
     from storage.runs import Run
 
@@ -21,6 +23,11 @@ if TYPE_CHECKING:
 characters one update could otherwise make a message twice Telegram's 4,096."""
 ROUTE_REPLY_NAMES = 20
 """The reply to a route names at most this many checkpoints (and far waypoints); /checkpoints lists all."""
+
+
+def _name(text: str) -> str:
+    """A name as HTML, cleaned as every name shown is (bot.domain.names; bot.replies.render.name_html)."""
+    return escape(display_name(text))
 
 
 def _day_and_date(day: date, start: date) -> str:
@@ -34,11 +41,11 @@ def place_text(place: Nearby) -> str:
     if place.off_route_m is not None:
         return f"off the route by {km(place.off_route_m)} km ({near})"
     if place.at:
-        return f"{near}, at {place.at}"
+        return f"{near}, at {display_name(place.at)}"
     if place.before:
-        return f"{near}, {km(place.before[1])} km before {place.before[0]}"
+        return f"{near}, {km(place.before[1])} km before {display_name(place.before[0])}"
     if place.past:
-        return f"{near}, {km(place.past[1])} km past {place.past[0]}"
+        return f"{near}, {km(place.past[1])} km past {display_name(place.past[0])}"
     return near
 
 
@@ -55,7 +62,7 @@ def route_saved(result: RouteSaved) -> str:
     lines = [head]
     if result.saved:
         shown = result.saved[:ROUTE_REPLY_NAMES]
-        listed = ", ".join(f"{escape(c.name)} (km {km(c.at_m)})" for c in shown)
+        listed = ", ".join(f"{_name(c.name)} (km {km(c.at_m)})" for c in shown)
         more = f" and {len(result.saved) - len(shown)} more" if len(result.saved) > len(shown) else ""
         count = f"{result.kept} checkpoint{'s' if result.kept != 1 else ''}"
         lines.append(f"{count} from its waypoints: {listed}{more}.")
@@ -80,16 +87,18 @@ def route_saved(result: RouteSaved) -> str:
 def checkpoint_set(result: CheckpointSet) -> str:
     c = result.checkpoint
     passed = f", passed on {_day_and_date(c.passed_on, result.run.start_date)}" if c.passed_on else ""
-    return f"📍 Checkpoint {escape(c.name)} at km {km(c.at_m)}{passed}. /checkpoints lists them."
+    return f"📍 Checkpoint {_name(c.name)} at km {km(c.at_m)}{passed}. /checkpoints lists them."
 
 
 def checkpoint_removed(result: CheckpointSet) -> str:
-    return f"Removed the checkpoint {escape(result.checkpoint.name)} (km {km(result.checkpoint.at_m)})."
+    return f"Removed the checkpoint {_name(result.checkpoint.name)} (km {km(result.checkpoint.at_m)})."
 
 
 def checkpoints(report: CheckpointReport) -> str:
     run, p = report.run, report.progress
-    head = f"📍 <b>Checkpoints</b> · {escape(run.title)}"
+    head = f"📍 <b>Checkpoints</b> · {_name(run.title)}"
+    if report.hidden:  # /position hide: the service gave none
+        return f"{head}\nThe organiser keeps the runner's place on the route private: no checkpoints are shown."
     if report.route_length_m is not None:
         head += f" · route {km(report.route_length_m)} km"
     if not report.checkpoints:
@@ -105,7 +114,7 @@ def checkpoints(report: CheckpointReport) -> str:
             arrival = eta(c.at_m, p.average_m_per_day, run.start_date, p.today)
             to_go = f"{km(c.at_m - p.covered_m)} km to go"
             status = f"{to_go}, ETA {_day_and_date(arrival, run.start_date)}" if arrival else f"{to_go}, no pace yet"
-        lines.append(f"km {km(c.at_m)} · <b>{escape(c.name)}</b>: {status}")
+        lines.append(f"km {km(c.at_m)} · <b>{_name(c.name)}</b>: {status}")
     if p.average_m_per_day:
         lines += ["", f"ETAs at the average so far, {km(p.average_m_per_day)} km a day ({escape(run.timezone)})."]
     return "\n".join(lines)
@@ -119,7 +128,7 @@ def where_lines(where: Where | None) -> list[str]:
     if where.place:
         lines.append(f"🗺 On the route: {escape(place_text(where.place))}")
     if where.next_name:
-        line = f"📍 Next checkpoint: {escape(where.next_name)}, {km(where.next_to_go_m)} km to go"
+        line = f"📍 Next checkpoint: {_name(where.next_name)}, {km(where.next_to_go_m)} km to go"
         if where.next_eta:
             line += f", ETA {_day_and_date(where.next_eta, where.start)}"
         lines.append(line)
@@ -130,11 +139,24 @@ def _started(started_at: datetime, run: Run) -> str:
     return f"{started_at.astimezone(run.tz):%H:%M}"
 
 
+def _figures(activity: Activity) -> list[str]:
+    """The line telling both figures, when the watch's own and the track's differ by more than 3%."""
+    if not activity.figures_differ or activity.device_m is None:
+        return []
+    device, track = km(activity.device_m), km(activity.track_m)
+    if device == track:
+        return []
+    if activity.distance_source == "device":
+        return [f"⌚ Your watch says {device} km (the track's points add up to {track} km)."]
+    return [f"⌚ Your watch's own figure, {device} km, is far from its track's {track} km, so the track's km count."]
+
+
 def activity_posted(result: ActivityPosted) -> str:
     posted, activity = result.posted, result.activity
     lines = [
         f"✅ Posted <b>{km(posted.update.metres)} km</b> for day {result.day} from your activity file"
-        f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, posted.run)})"
+        f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, posted.run)})",
+        *_figures(activity),
     ]
     if result.place:
         lines.append(f"🗺 Ended {escape(place_text(result.place))}.")
@@ -155,6 +177,7 @@ def activity_logged(result: ActivityLogged) -> str:
         f"✅ Logged <b>{km(logged.log.metres)} km</b> for day {day} from your activity file"
         f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, logged.run)})"
     )
+    head = "\n".join([head, *_figures(activity)])
     if result.by_hand_m:
         head += (
             f"\n⚠️ You also logged {km(result.by_hand_m)} km with /log for day {day}. If this file is the same walk"

@@ -18,7 +18,7 @@ from storage.positions import Position
 from storage.runners import Runner, RunnerTotal
 from storage.runs import Run
 from storage.subscriptions import Subscription
-from storage.updates import DayEntry, RunnerUpdate
+from storage.updates import RunnerUpdate
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,8 @@ class CheckpointReport:
     progress: stats.Progress
     checkpoints: list[StoredCheckpoint]
     route_length_m: int | None
+    hidden: bool = False
+    """/position hide: the public sees no checkpoint (nor the route)."""
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,35 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class RunnerDayLine:
+    """A runner's local day as the public reads it (bot.services.public)."""
+
+    name: str
+    role: str
+    metres: int
+    """The runner's km of the day as published (under /position coarse, a difference of rounded totals)."""
+    notes: tuple[str, ...] = ()
+    photos: bool = False
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """One update as the public reads it (bot.services.public)."""
+
+    name: str
+    role: str
+    metres: int | None
+    """None where the public does not see each update's km (/position coarse)."""
+    note: str | None
+    photo_file_id: str | None
+
+
+@dataclass(frozen=True)
 class DaySummary:
     run: Run
     day: date  # the local day summarised
     progress: stats.Progress  # the route as of the end of that day
-    entries: list[DayEntry]  # that day's updates, in the order they were posted
+    entries: list[RunnerDayLine]  # each runner's km of that day and their notes, leads first
     position: Position | None
     final: bool
     where: Where | None = None  # on the planned route, and the next checkpoint
@@ -224,8 +250,9 @@ class TodayReport:
     run: Run
     today: date
     day: int
-    entries: list[DayEntry]
+    entries: list[RunnerDayLine]  # each runner's km of the day and their notes, leads first
     position: Position | None
+    posted: tuple[PublicEntry, ...] = ()  # the day's updates in the order they were posted
 
 
 @dataclass(frozen=True)

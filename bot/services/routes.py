@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from bot.domain import plausibility, stats
+from bot.domain import plausibility
 from bot.domain.checkpoint_names import MAX_CHECKPOINTS, same_name, visible
 from bot.domain.errors import UserError
 from bot.domain.geometry import Checkpoint as RouteCheckpoint
@@ -24,7 +24,7 @@ from bot.files.activity_files import SEND_INSTEAD, Activity, ActivityFileError, 
 from bot.files.route_files import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileError, read_route_bounded
 from bot.files.safe_gpx import FileRefusedError, check_size
 from bot.services import checkpoints as checkpoint_news
-from bot.services import news, pledges, tracking
+from bot.services import news, pledges, public, tracking
 from bot.services.results import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved
 from bot.services.runs import require_current, require_open
 from storage import activity_files, checkpoints, logs, positions, routes, runners, updates
@@ -128,14 +128,15 @@ async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
 
 
 async def checkpoint_report(db: Database, now: datetime) -> CheckpointReport:
+    """/checkpoints: public, so its km and the checkpoints passed are the public ones (bot.services.public)."""
+
     def work(conn: sqlite3.Connection) -> CheckpointReport:
         run = require_current(conn)
-        today = run.local_date(now)
-        progress = stats.progress(
-            run.distance_m, run.start_date, run.end_date, covered_m=news.route_m(conn, run.id), today=today,
-            ended_on=run.local_date(run.ended_at) if run.ended_at else None,
-        )  # fmt: skip
-        return CheckpointReport(run, progress, checkpoints.of_run(conn, run.id), routes.length_of(conn, run.id))
+        view = public.view_of(run, now)
+        progress = public.progress(run, public.figures(conn, run, view))
+        shown = public.checkpoints_of(conn, run, view, progress.covered_m)
+        length = routes.length_of(conn, run.id) if view.route_shown else None
+        return CheckpointReport(run, progress, shown, length, hidden=not view.route_shown)
 
     return await db.read(work)
 

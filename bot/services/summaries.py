@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import stats
+from bot.domain.time_zones import UnknownTimeZone, time_zone
 from bot.services import checkpoints as checkpoint_news
-from bot.services import live
+from bot.services import live, public
 from bot.services.chats import LogKey
 from bot.services.pledges import day_activity
 from bot.services.results import ChartData, DayActivity, DaySummary
-from storage import runners, runs, subscriptions, updates
+from storage import runs, subscriptions
 from storage.db import Database
 from storage.deliveries import FINAL, SUMMARY
 from storage.runs import Run
@@ -92,19 +92,15 @@ def windows(run: Run, zone: ZoneInfo, now: datetime) -> list[Window]:
 
 
 def day_summary(conn: sqlite3.Connection, run: Run, day: date, now: datetime, final: bool = False) -> DaySummary:
-    totals = runners.totals_until(conn, run.id, day)
-    progress = stats.progress(
-        run.distance_m,
-        run.start_date,
-        run.end_date,
-        covered_m=sum(t.metres for t in totals if t.runner.is_lead),
-        today=day,
-        ended_on=run.local_date(run.ended_at) if run.ended_at else None,
-    )
-    entries = updates.of_day(conn, run.id, day)
-    position = live.public_position_of(conn, run, now)
-    where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, day)
-    return DaySummary(run, day, progress, entries, position, final, where)
+    """The summary of the run's local `day`, sent at `now`: public figures (bot.services.public), so under a
+    delay it counts what was posted by now - the delay, under coarse its km are rounded, and so on."""
+    view = public.view_of(run, now)
+    fig = public.figures(conn, run, view, last_day=day)
+    progress = public.progress(run, fig, today=day)
+    lines, _ = public.day_of(conn, run, fig, day)
+    position = public.position(conn, run, view)
+    where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, day, view)
+    return DaySummary(run, day, progress, lines, position, final, where)
 
 
 @dataclass(frozen=True)
@@ -132,8 +128,8 @@ def _due(conn: sqlite3.Connection, now: datetime) -> list[Batch]:
     due_chats: dict[tuple[str, date], list[int]] = {}
     for zone in subscriptions.zones(conn):
         try:
-            tz = ZoneInfo(zone or run.timezone)
-        except (ValueError, KeyError):  # a zone this system no longer knows: its chats wait, the others go on
+            tz = time_zone(zone or run.timezone)
+        except UnknownTimeZone:  # a zone this system no longer knows: its chats wait, the others go on
             log.warning("Unknown time zone %r in the subscriptions: its chats get no summary", zone)
             continue
         for window in windows(run, tz, now):
@@ -159,7 +155,7 @@ def _due(conn: sqlite3.Connection, now: datetime) -> list[Batch]:
             day_summary(conn, run, day, now, final=kind == FINAL),
             chats,
             day_activity(conn, run, day),
-            live.chart_data(conn, run, day),
+            live.chart_data(conn, run, day, public.view_of(run, now)),
         )
         for (kind, day), chats in sorted(due_chats.items(), key=lambda item: item[0][1])
     ]

@@ -1,7 +1,8 @@
 """Runners' updates and positions, and the reports supporters read: /progress and /today.
 
 Each action is one transaction in one trip to the database (see storage/db.py), and the news it makes
-(followers, milestones) is queued in the outbox in that same transaction (bot.services.news).
+(followers, milestones) is queued in the outbox in that same transaction (bot.services.news). The reports
+are public: their figures are the public ones (bot.services.public), under the organiser's /position choice.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.domain import plausibility, stats
+from bot.domain import plausibility
 from bot.domain.errors import UserError
+from bot.domain.position_privacy import PublicView
 from bot.services import checkpoints as checkpoint_news
-from bot.services import live, news
+from bot.services import news, public
 from bot.services.results import Posted, ProgressReport, TodayReport, Undone
 from bot.services.runs import current, require_current, require_open
 from storage import activity_files, logs, positions, runners, updates
@@ -173,39 +175,34 @@ async def _current_run(db: Database) -> Run:
 
 async def progress_report(db: Database, now: datetime) -> ProgressReport:
     run = await _current_run(db)
-    key = ("progress", run.id, run.local_date(now), live.time_bucket(run, now))
-    return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _progress_report(conn, run, now)))
+    view = public.view_of(run, now)
+    key = ("progress", run.id, run.local_date(now), view.cache_key)
+    return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _progress_report(conn, run, view)))
 
 
-def _progress_report(conn: sqlite3.Connection, run: Run, now: datetime) -> ProgressReport:
-    today = run.local_date(now)
-    totals = runners.totals(conn, run.id)
-    leads = [t for t in totals if t.runner.is_lead]
-    progress = stats.progress(
-        run.distance_m,
-        run.start_date,
-        run.end_date,
-        covered_m=sum(t.metres for t in leads),
-        today=today,
-        ended_on=run.local_date(run.ended_at) if run.ended_at else None,
+def _progress_report(conn: sqlite3.Connection, run: Run, view: PublicView) -> ProgressReport:
+    fig = public.figures(conn, run, view)
+    progress = public.progress(run, fig)
+    position = public.position(conn, run, view)
+    where = checkpoint_news.where(
+        conn, run, progress.covered_m, progress.average_m_per_day, position, progress.today, view
     )
-    companions = [t for t in totals if not t.runner.is_lead]
-    position = live.public_position_of(conn, run, now)
-    where = checkpoint_news.where(conn, run, progress.covered_m, progress.average_m_per_day, position, today)
-    return ProgressReport(run, progress, leads, companions, position, where)
+    return ProgressReport(run, progress, fig.leads, fig.companions, position, where)
 
 
 async def today_report(db: Database, now: datetime) -> TodayReport:
     run = await _current_run(db)
-    key = ("today", run.id, run.local_date(now), live.time_bucket(run, now))
-    return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _today_report(conn, run, now)))
+    view = public.view_of(run, now)
+    key = ("today", run.id, run.local_date(now), view.cache_key)
+    return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _today_report(conn, run, view)))
 
 
-def _today_report(conn: sqlite3.Connection, run: Run, now: datetime) -> TodayReport:
-    today = run.local_date(now)
-    entries = updates.of_day(conn, run.id, today)
-    day = (today - run.start_date).days + 1
-    return TodayReport(run, today, day, entries, live.public_position_of(conn, run, now))
+def _today_report(conn: sqlite3.Connection, run: Run, view: PublicView) -> TodayReport:
+    """The run's day as of the view (under a delay, the day of now - the delay) and its updates."""
+    fig = public.figures(conn, run, view)
+    lines, posted = public.day_of(conn, run, fig, fig.today)
+    day = (fig.today - run.start_date).days + 1
+    return TodayReport(run, fig.today, day, lines, public.position(conn, run, view), tuple(posted))
 
 
 async def runner_of(db: Database, run: Run | None, user_id: int) -> Runner | None:

@@ -30,7 +30,7 @@ async def today(update: Update, context: BotContext) -> None:
     message = message_of(update)
     report = await tracking.today_report(context.db, sent_at(message))
     await reply(update, render.today(report))
-    with_photos = [(e, e.update.photo_file_id) for e in report.entries if e.update.photo_file_id]
+    with_photos = [(e, e.photo_file_id) for e in report.posted if e.photo_file_id]
     for entry, photo in with_photos[:MAX_PHOTOS]:
-        caption = render.photo_caption(entry.name, entry.update.metres, entry.update.note)
+        caption = render.photo_caption(entry.name, entry.metres, entry.note)
         await message.reply_photo(photo, caption=caption)
