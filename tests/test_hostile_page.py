@@ -21,6 +21,28 @@ async def test_an_undone_updates_photo_leaves_the_page_at_once(unity, http) -> N
     assert (answer.status_code, answer.text) == (404, "Not Found")
 
 
+async def test_a_photos_url_never_shows_another_photo_after_an_undo_and_a_new_one(unity, http) -> None:  # noqa: F811
+    await day_one(unity)
+    unity.api.files["photo-wrong"] = PNG + b"the wrong photo"
+    unity.api.files["photo-right"] = PNG + b"the right one"
+    await unity.send(unity.updates.photo(MILIND, "/update 3 Evening walk", file_id="photo-wrong"))
+    wrong = (await http.get("/api/run.json")).json()["updates"][0]
+    first = await http.get(f"/photos/{wrong['photo']}")
+    assert first.content == PNG + b"the wrong photo"
+    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"  # browsers keep it: it never changes
+
+    await unity.say(MILIND, "/undo")
+    await unity.send(unity.updates.photo(MILIND, "/update 3 Evening walk", file_id="photo-right"))
+    right = (await http.get("/api/run.json")).json()["updates"][0]
+    assert right["id"] == wrong["id"]  # SQLite gave the new update the undone one's id
+    assert right["photo"] != wrong["photo"]  # but the photo's name is the photo's own
+    old = await http.get(f"/photos/{wrong['photo']}")
+    assert (old.status_code, old.text, old.headers["cache-control"]) == (404, "Not Found", "no-cache")
+    new = await http.get(f"/photos/{right['photo']}")
+    assert new.content == PNG + b"the right one"
+    assert (await http.get(f"/photos/{right['id']}")).status_code == 404  # the update's id alone names no photo
+
+
 async def test_a_photo_is_downloaded_from_telegram_once_for_many_viewers(unity, http) -> None:  # noqa: F811
     await day_one(unity)
     unity.api.files["photo-day1"] = PNG
@@ -47,7 +69,8 @@ async def test_what_the_json_shows_under_each_position_setting(unity, http) -> N
     text = (await http.get("/api/run.json")).text
     assert "19.2502" not in text and "19.0176" not in text and "72.8597" not in text
     page = json.loads(text)
-    assert page["position"] == {"runner": "Milind Soman", "lat": 19.3, "lon": 72.9, "at": "2021-08-15T12:30:00Z",
+    # the 18:00 IST (12:30Z) position, its time rounded down to the hour
+    assert page["position"] == {"runner": "Milind Soman", "lat": 19.3, "lon": 72.9, "at": "2021-08-15T12:00:00Z",
                                 "precision": "coarse"}  # fmt: skip
     await unity.say(ORGANISER, "/position hide")
     text = (await http.get("/api/run.json")).text

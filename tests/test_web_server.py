@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -89,9 +90,25 @@ async def test_a_valid_init_data_adds_the_viewers_own_pledge(client: httpx.Async
         "logged_m": 5_000,
         "hidden": False,
     }
-    by_query = await client.get("/api/run.json", params={"init_data": init_data(ASHA_ID)})
-    assert by_query.json()["viewer"]["user_id"] == ASHA_ID
-    assert by_query.headers["cache-control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("name", ["init_data", "tgWebAppData", "initData"])
+async def test_init_data_in_the_url_is_refused_so_no_proxy_logs_it(client: httpx.AsyncClient, name: str) -> None:
+    by_header = await client.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})
+    assert by_header.json()["viewer"]["user_id"] == ASHA_ID
+    assert by_header.headers["cache-control"] == "private, no-store"
+
+    by_query = await client.get("/api/run.json", params={name: init_data(ASHA_ID)})
+    assert by_query.status_code == 400
+    assert by_query.headers["content-type"].startswith("text/plain")
+    assert by_query.text == "Init data goes in the X-Telegram-Init-Data header, never in the URL (proxies log URLs).\n"
+    assert str(ASHA_ID) not in by_query.text
+
+
+async def test_the_pages_script_sends_init_data_in_the_header_never_in_the_url(client: httpx.AsyncClient) -> None:
+    script = (await client.get("/static/app.js")).text
+    assert 'headers["X-Telegram-Init-Data"] = state.initData' in script
+    assert "init_data=" not in script and "?tgWebAppData" not in script
 
 
 @pytest.mark.parametrize(
@@ -209,16 +226,58 @@ async def test_a_failing_source_is_a_503_not_a_traceback() -> None:
     assert "database" not in response.text
 
 
-async def test_photos_come_through_the_bots_own_server(client: httpx.AsyncClient) -> None:
+async def test_photos_come_through_the_bots_own_server_and_are_kept_as_the_photo_they_name(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/photos/p1")
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
     assert response.content == SAMPLE_PHOTOS["p1"]
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 @pytest.mark.parametrize("path", ["/photos/unknown", "/photos/..%2Fsecret", "/photos/a.b", "/nothing", "/static/x.js"])
 async def test_unknown_paths_and_photos_are_404(client: httpx.AsyncClient, path: str) -> None:
-    assert (await client.get(path)).status_code == 404
+    response = await client.get(path)
+    assert response.status_code == 404
+    if path in ("/photos/unknown", "/photos/a.b"):  # not kept: a browser asks again
+        assert response.headers["cache-control"] == "no-cache"
+
+
+async def test_every_answer_says_only_telegrams_web_clients_and_the_page_itself_may_frame_it(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/", "/api/run.json", "/photos/p1", "/static/app.js", "/nothing"):
+        policy = (await client.get(path)).headers["content-security-policy"]
+        directives = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+        assert directives["frame-ancestors"] == ["'self'", "https://web.telegram.org", "https://*.telegram.org"], path
+
+
+FOREIGN = "evil.example"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/api/run.json/", "/photos/p1/", "/healthz/", "/static", "/static/", "//evil.example/", "/nothing"]
+)
+async def test_a_foreign_host_is_never_redirected_to_nor_echoed(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path, headers={"Host": FOREIGN})
+    assert response.status_code in (200, 404), response.status_code  # no redirect of any kind
+    assert "location" not in response.headers
+    assert FOREIGN not in response.text
+    assert all(FOREIGN not in value for value in response.headers.values())
+
+
+async def test_a_foreign_host_over_tcp_gets_the_page_with_no_redirect(source: SamplePageSource) -> None:
+    server = await serve(create_web_app(source), "127.0.0.1", 0)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(f"GET /api/run.json/ HTTP/1.1\r\nHost: {FOREIGN}\r\nConnection: close\r\n\r\n".encode())
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+    finally:
+        await server.stop()
+    assert answer.startswith(b"HTTP/1.1 404 ")
+    assert FOREIGN.encode() not in answer and b"location:" not in answer.lower()
 
 
 async def test_serve_runs_in_this_loop_and_stops_cleanly(source: SamplePageSource) -> None:

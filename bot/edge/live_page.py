@@ -22,7 +22,7 @@ from bot.ops.config import Settings
 from bot.ops.health import health_status
 from bot.services import live
 from bot.web.listen_error import CannotListen, listen_problem
-from bot.web.server import WebServer, create_web_app, serve
+from bot.web.server import WebServer, create_web_app, open_files_limit, serve
 from storage import outbox
 from storage.db import Database
 
@@ -96,7 +96,13 @@ async def start(app: Application, port: int | None = None) -> WebServer | None:
     except OSError as exc:  # the port taken, an address not this machine's: one line for the operator
         raise CannotListen(listen_problem(settings.web_host, port, exc)) from exc
     app.bot_data[WEB] = server
-    log.info("The live page is served at http://%s:%d/", settings.web_host, server.port)
+    log.info(
+        "The live page is served at http://%s:%d/ (up to %d connections at once, under the open-file limit %d)",
+        settings.web_host,
+        server.port,
+        server.limits.max_connections,
+        open_files_limit(),
+    )
     if settings.public_url:
         await _menu_button(app, settings.public_url)
     return server

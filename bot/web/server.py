@@ -1,27 +1,39 @@
 """The live page over HTTP: a Starlette app served by uvicorn in the bot's own event loop.
 
 Routes: `/` (the page), `/static/...` (its script and style), `/api/run.json` (the figures; the
-viewer's own pledge too when Telegram's signed init data comes with the request) and
-`/photos/{id}` (photo bytes through this server: Telegram's file URLs carry the bot token).
-The data comes from a PageSource the bot implements over its services.
+viewer's own pledge too when Telegram's signed init data comes in the X-Telegram-Init-Data header,
+never in the URL) and `/photos/{id}` (photo bytes through this server: Telegram's file URLs carry
+the bot token). The data comes from a PageSource the bot implements over its services.
+
+The server holds under idle or hostile connections (`serve`): at most `Limits.max_connections` open
+at once, computed from the process's open-file limit; when full, the oldest connection still
+waiting for a request is closed for the newcomer, and with none waiting the newcomer is answered
+503 with Retry-After. A request head must be complete within `head_timeout` seconds and
+`max_head` bytes (else 408/431 and the connection closed). Running out of file descriptors on
+accept answers 503 with a spare one instead of asyncio's traceback a try; each of these is logged
+at most once a minute, with a count.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gzip
 import json
 import logging
+import os
 import re
+import resource
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, NoReturn, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -37,7 +49,8 @@ from bot.web.initdata import verify_init_data
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
-INIT_DATA_HEADER = "X-Telegram-Init-Data"
+INIT_DATA_HEADER = "X-Telegram-Init-Data"  # Telegram.WebApp.initData, sent by static/app.js
+INIT_DATA_IN_URL = ("init_data", "tgWebAppData", "initData")  # refused: proxies log URLs
 INIT_DATA_MAX_AGE = timedelta(hours=24)
 PHOTO_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 ETAG_SAFE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -47,9 +60,12 @@ SECURITY_HEADERS = [
     (
         b"content-security-policy",
         # Telegram's Mini App script is the only outside script; the page itself fetches only its own
-        # server. No frame-ancestors: Telegram's web clients show a Mini App in a frame.
+        # server. Framed only by itself and Telegram's web clients (web.telegram.org/a/ and /k/, formerly
+        # webk. and webz.telegram.org), which show a Mini App in an iframe; the phone and desktop apps
+        # open it in a web view of their own, not a frame.
         b"default-src 'self'; script-src 'self' https://telegram.org; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'",
+        b"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+        b"frame-ancestors 'self' https://web.telegram.org https://*.telegram.org",
     ),
 ]
 
@@ -62,7 +78,10 @@ class PageSource(Protocol):
         ...
 
     async def photo(self, photo_id: str) -> bytes | None:
-        """The bytes of a photo named in the page (an update's `photo`), or None."""
+        """The bytes of a photo named in the page (an update's `photo`), or None.
+
+        A photo id names the photo itself, not its place: an id once served always serves the same bytes
+        or none (browsers keep them a year)."""
         ...
 
 
@@ -184,13 +203,20 @@ def create_web_app(
         return Response(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     def viewer_id(request: Request) -> int | None:
-        init_data = request.headers.get(INIT_DATA_HEADER) or request.query_params.get("init_data")
+        init_data = request.headers.get(INIT_DATA_HEADER)
         if not init_data or not bot_token:
             return None
         user = verify_init_data(init_data, bot_token, clock(), init_data_max_age)
         return user.id if user else None
 
     async def run_json(request: Request) -> Response:
+        if any(name in request.query_params for name in INIT_DATA_IN_URL):
+            return Response(
+                f"Init data goes in the {INIT_DATA_HEADER} header, never in the URL (proxies log URLs).\n",
+                status_code=400,
+                media_type="text/plain",
+                headers={"Cache-Control": "no-store"},
+            )
         user_id = viewer_id(request)
         try:
             if user_id is not None:
@@ -216,15 +242,21 @@ def create_web_app(
     async def photo(request: Request) -> Response:
         photo_id = request.path_params["photo_id"]
         if not PHOTO_ID.fullmatch(photo_id):
-            return Response("Not Found", status_code=404, media_type="text/plain")
+            return _no_photo()
         try:
             data = await source.photo(photo_id)
         except Exception:
             log.exception("Photo %s could not be read", photo_id)
-            return Response("The photo is not available right now.", status_code=503, media_type="text/plain")
+            return Response(
+                "The photo is not available right now.",
+                status_code=503,
+                media_type="text/plain",
+                headers={"Cache-Control": "no-store"},
+            )
         if data is None:
-            return Response("Not Found", status_code=404, media_type="text/plain")
-        headers = {"Cache-Control": "public, max-age=86400"}
+            return _no_photo()
+        # The id names this photo (PageSource.photo): it never shows another one, so browsers keep it.
+        headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(data, media_type=_photo_type(data), headers=headers)
 
     async def healthz(request: Request) -> Response:
@@ -242,6 +274,9 @@ def create_web_app(
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
     )
+    # No "/x/" -> "/x" redirects: Starlette builds them from the request's Host header, which would send a
+    # browser to whatever host the request named. A path the app does not have is a 404.
+    app.router.redirect_slashes = False
     app.add_middleware(_SecurityHeaders)
     return app
 
@@ -258,6 +293,10 @@ def accepts_gzip(accept_encoding: str) -> bool:
         except ValueError:
             return False
     return False
+
+
+def _no_photo() -> Response:
+    return Response("Not Found", status_code=404, media_type="text/plain", headers={"Cache-Control": "no-cache"})
 
 
 def _no_run() -> Response:
@@ -301,9 +340,418 @@ class _OneWrite:
         return getattr(self._transport, name)
 
 
-class _OneWriteHttpTools(HttpToolsProtocol):
+# ---- holding under many, idle or hostile connections ----
+
+MAX_HEAD = 16 * 1024  # a request's line and headers; Telegram's init data is under 4 KiB
+HEAD_TIMEOUT_S = 10.0  # from a connection (or the end of its last response) to its next complete request head
+KEEP_ALIVE_S = 5  # uvicorn's: a connection with nothing sent since its last response
+RESERVED_FILES = 128  # the bot's own: the database (with -wal, -shm, a backup), Telegram's connections, logs, fonts
+CEILING = 8192  # connections at most, whatever the open-file limit
+RETRY_AFTER_S = 5
+REFUSAL_LINGER_S = 1.0  # a refused connection's request is read (and dropped) this long: no reset eats the 503
+LOG_EVERY_S = 60.0
+ACCEPT_PAUSE_S = 0.9  # under asyncio's own pause (1 s) after an accept out of descriptors
+SHED_PER_TURN = 64  # connections answered 503 on accept in one turn of the loop, at most
+
+
+def _plain(status: int, phrase: str, text: str, *headers: str) -> bytes:
+    body = text.encode()
+    head = [
+        f"HTTP/1.1 {status} {phrase}",
+        "content-type: text/plain; charset=utf-8",
+        f"content-length: {len(body)}",
+        "cache-control: no-store",
+        "connection: close",
+        *headers,
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+BUSY = _plain(
+    503, "Service Unavailable", "The live page is busy. Try again in a few seconds.\n", f"retry-after: {RETRY_AFTER_S}"
+)
+HEAD_TOO_LARGE = _plain(431, "Request Header Fields Too Large", "The request's headers are too large.\n")
+HEAD_TOO_SLOW = _plain(408, "Request Timeout", "The request took too long to arrive.\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_connections: int  # served at once
+    max_refusing: int  # over the cap and being answered 503 at once; beyond, answered 503 on accept and closed
+    max_head: int = MAX_HEAD
+    head_timeout: float = HEAD_TIMEOUT_S
+
+    @property
+    def max_sockets(self) -> int:
+        """Connections open at once, whatever their state: the file descriptors this server may hold."""
+        return self.max_connections + self.max_refusing
+
+    @classmethod
+    def for_open_files(cls, open_files: int) -> Limits:
+        """The caps under an open-file limit (RLIMIT_NOFILE's soft one): RESERVED_FILES (at most half) kept for
+        the bot itself, a sixteenth of the rest for 503 answers, the rest for connections (at most CEILING)."""
+        if open_files == resource.RLIM_INFINITY or open_files < 0 or open_files > 16 * CEILING:
+            open_files = 16 * CEILING
+        usable = max(open_files - min(RESERVED_FILES, open_files // 2), 2)
+        refusing = max(usable // 16, 1)
+        connections = min(usable - refusing, CEILING)
+        return cls(connections, min(refusing, max(connections // 15, 1)))
+
+
+class _Tally:
+    """Events of one kind logged at most once per `every` seconds: the first at once, then one line with a count."""
+
+    def __init__(self, logger: logging.Logger, level: int, message: str, every: float = LOG_EVERY_S) -> None:
+        self.logger = logger
+        self.level = level
+        self.message = message
+        self.every = every
+        self.total = 0
+        self.unlogged = 0
+        self.last = -every
+        self.due: asyncio.TimerHandle | None = None
+
+    def note(self) -> None:
+        self.total += 1
+        self.unlogged += 1
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.flush()
+        elif self.due is None:
+            self.due = asyncio.get_running_loop().call_later(self.last + self.every - now, self.flush)
+
+    def flush(self) -> None:
+        self.due = None
+        if self.unlogged == 1 and self.total == 1:
+            self.logger.log(self.level, "%s (more are counted: one line a minute at most)", self.message)
+        elif self.unlogged:
+            self.logger.log(
+                self.level, "%s (%d times since the last such line, %d in all)", self.message, self.unlogged, self.total
+            )
+        self.unlogged = 0
+        self.last = time.monotonic()
+
+    def close(self) -> None:
+        if self.due is not None:
+            self.due.cancel()
+            self.flush()
+
+
+class _Guard:
+    """What one server's connections share: the limits, who waits for a request head (oldest first), who is
+    being refused, and the tallies of what was refused."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.connections: set[Any] = set()  # uvicorn's, once the server exists
+        self.pending = 0  # accepted, not yet handed to a protocol
+        self.waiting: OrderedDict[_PageProtocol, None] = OrderedDict()
+        self.refusing: set[_Refusal] = set()
+        self.full = _Tally(
+            log,
+            logging.WARNING,
+            f"The live page's server is full ({limits.max_connections} connections): a new one was answered 503",
+        )
+        self.evicted = _Tally(
+            log,
+            logging.WARNING,
+            f"The live page's server is full ({limits.max_connections} connections): the oldest idle one was"
+            " closed for a new one",
+        )
+        self.out_of_files = _Tally(
+            log,
+            logging.ERROR,
+            "The live page's server is out of file descriptors (the process's open-file limit, LimitNOFILE):"
+            " a connection was answered 503",
+        )
+        self.warnings: dict[str, _Tally] = {}
+
+    def in_use(self) -> int:
+        """Sockets this server holds: served (closing ones too, until closed), being refused, just accepted."""
+        return len(self.connections) + len(self.refusing) + self.pending
+
+    def admit(self) -> bool:
+        """Whether a new connection may be served: under the cap, or the oldest one idle closed for it."""
+        self.pending = max(self.pending - 1, 0)
+        if len(self.connections) < self.limits.max_connections:
+            return True
+        if not self.waiting:
+            return False
+        oldest, _ = self.waiting.popitem(last=False)
+        oldest.evict()
+        self.evicted.note()
+        return True
+
+    def refuse(self, transport: asyncio.Transport) -> None:
+        self.full.note()
+        refusal = _Refusal(self, answer=len(self.refusing) < self.limits.max_refusing)
+        transport.set_protocol(refusal)
+        refusal.connection_made(transport)
+
+    def warn(self, logger: logging.Logger, message: str) -> None:
+        tally = self.warnings.get(message)
+        if tally is None:
+            if len(self.warnings) >= 32:  # uvicorn's messages are a few fixed strings
+                return
+            tally = self.warnings[message] = _Tally(logger, logging.WARNING, message)
+        tally.note()
+
+    def close(self) -> None:
+        for tally in (self.full, self.evicted, self.out_of_files, *self.warnings.values()):
+            tally.close()
+
+
+class _Refusal(asyncio.Protocol):
+    """A connection over the cap: 503 with Retry-After at once, the write side shut, what the client sends read
+    and dropped, closed when the client closes or after REFUSAL_LINGER_S."""
+
+    def __init__(self, guard: _Guard, answer: bool = True) -> None:
+        self.guard = guard
+        self.answer = answer
+        self.linger: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.guard.refusing.add(self)
+        if not self.answer:  # too many answers under way already
+            transport.abort()
+            return
+        transport.write(BUSY)
+        if transport.can_write_eof():
+            transport.write_eof()
+        self.linger = asyncio.get_running_loop().call_later(REFUSAL_LINGER_S, transport.abort)
+
+    def data_received(self, data: bytes) -> None:
+        pass
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.guard.refusing.discard(self)
+        if self.linger is not None:
+            self.linger.cancel()
+
+
+class _QuietLogger(logging.LoggerAdapter[logging.Logger]):
+    """uvicorn's logger for one connection: its per-request warnings ("Invalid HTTP request received.") go
+    through the guard's tallies, at most a line a minute each; errors pass as they are."""
+
+    def __init__(self, logger: logging.Logger, guard: _Guard) -> None:
+        super().__init__(logger, {})
+        self.guard = guard
+
+    @property
+    def level(self) -> int:
+        return self.logger.level
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if level == logging.WARNING and isinstance(msg, str) and not args:
+            if self.isEnabledFor(level):
+                self.guard.warn(self.logger, msg)
+            return
+        super().log(level, msg, *args, **kwargs)
+
+
+class _PageProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the guard's limits: the cap on connections, the request head's size
+    and deadline, and each response's writes gathered into one send (_OneWrite)."""
+
+    guard: ClassVar[_Guard]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logger = _QuietLogger(self.logger, self.guard)  # type: ignore[assignment]
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+        self._waiting = False  # for a request head, with no request in hand
+        self._parsing_head = False
+        self._refused = False
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if not self.guard.admit():
+            self.guard.refuse(transport)
+            return
         super().connection_made(_OneWrite(transport))  # type: ignore[arg-type]
+        self._wait_for_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_waiting()
+        super().connection_lost(exc)
+
+    def evict(self) -> None:
+        self._stop_waiting()
+        if self.transport.get_write_buffer_size():  # a slow reader's last response: close() would wait for it
+            self.transport.abort()
+        else:
+            self.transport.close()
+
+    def _wait_for_head(self) -> None:
+        self._stop_waiting()
+        self._waiting = True
+        if not self._parsing_head:
+            self._head_bytes = 0
+        self.guard.waiting[self] = None
+        self._head_timer = self.loop.call_later(self.guard.limits.head_timeout, self._head_timed_out)
+
+    def _stop_waiting(self) -> None:
+        if self._waiting:
+            self._waiting = False
+            self.guard.waiting.pop(self, None)
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self._waiting or self.transport.is_closing():
+            return
+        self._stop_waiting()
+        if self._head_bytes:  # a head begun and never finished (slowloris): say so
+            self.transport.write(HEAD_TOO_SLOW)
+        self.transport.close()
+
+    def _refuse_head(self) -> None:
+        self._refused = True
+        self._stop_waiting()
+        if self.cycle is None or self.cycle.response_complete:  # not in the middle of another response
+            self.transport.write(HEAD_TOO_LARGE)
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
+        if self._waiting or self._parsing_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if (
+            (self._waiting or self._parsing_head)
+            and self._head_bytes > self.guard.limits.max_head
+            and not self._refused
+            and not self.transport.is_closing()
+        ):
+            self._refuse_head()  # the rest of it is never read
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._parsing_head = True
+
+    def on_headers_complete(self) -> None:
+        self._parsing_head = False
+        self._stop_waiting()
+        self._head_bytes = 0
+        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > self.guard.limits.max_head:
+            self._refuse_head()
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._refused:
+            super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        idle = self.cycle is None or self.cycle.response_complete  # no pipelined request started
+        if idle and not self._refused and not self.transport.is_closing():
+            self._wait_for_head()
+
+
+def _open_spare() -> int | None:
+    try:
+        return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+def _answer_busy(conn: socket.socket) -> None:
+    try:
+        conn.setblocking(False)
+        with contextlib.suppress(OSError):
+            conn.recv(MAX_HEAD)  # its request, if here: closing over unread bytes would reset the answer away
+        conn.send(BUSY)
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+class _Listener(socket.socket):
+    """The page's listening socket; asyncio's accept loop calls `accept` up to `backlog` times a turn.
+
+    Past `Limits.max_sockets` (connections served, closing or being refused) a connection is answered 503 and
+    closed right here: the protocols see each connection a turn later, too late to keep the count of
+    descriptors under the cap in a burst. With the process out of descriptors all the same (EMFILE: the bot's
+    own files), asyncio would log a traceback per try, 2,048 a turn, and schedule as many retries: the loop
+    spins and the log floods. Here a spare descriptor, kept for that, takes the connection waiting, answers it
+    503 and closes it; without one, asyncio pauses accepting a second, once. One line a minute says how many."""
+
+    guard: _Guard | None = None
+    spare: int | None = None
+    pausing = False
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        guard = self.guard
+        if guard is None:
+            return super().accept()
+        for _ in range(SHED_PER_TURN):
+            conn, address = self._accept_one(guard)
+            if guard.in_use() < guard.limits.max_sockets:
+                guard.pending += 1
+                return conn, address
+            # Full, and the answers under way (or the connections being closed) hold the room: answered here,
+            # at once, so the descriptors in use never pass the cap.
+            _answer_busy(conn)
+            guard.full.note()
+        raise BlockingIOError(errno.EAGAIN, "the next ones on the next turn")
+
+    def _accept_one(self, guard: _Guard) -> tuple[socket.socket, Any]:
+        try:
+            return super().accept()  # BlockingIOError: none waiting, asyncio returns
+        except OSError as exc:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE):
+                raise
+            self._out_of_files(guard, exc)
+
+    def _out_of_files(self, guard: _Guard, exc: OSError) -> NoReturn:
+        if self.pausing:
+            raise BlockingIOError(errno.EAGAIN, "accepting again shortly") from None
+        if self.spare is None:
+            self.spare = _open_spare()
+        if self.spare is None:
+            guard.out_of_files.note()
+            self.pausing = True
+            asyncio.get_running_loop().call_later(ACCEPT_PAUSE_S, self._resume)
+            raise exc  # asyncio stops accepting for a second (its traceback is filtered out: the tally says it)
+        os.close(self.spare)
+        self.spare = None
+        try:
+            conn, _ = super().accept()
+        except OSError:  # nothing waiting after all, or it went away
+            self.spare = _open_spare()
+            raise BlockingIOError(errno.EAGAIN, "nothing to accept") from None
+        _answer_busy(conn)
+        self.spare = _open_spare()
+        guard.out_of_files.note()
+        raise BlockingIOError(errno.EAGAIN, "answered 503; the next one on the next turn") from None
+
+    def _resume(self) -> None:
+        self.pausing = False
+
+    def close_spare(self) -> None:
+        if self.spare is not None:
+            os.close(self.spare)
+            self.spare = None
+
+
+class _NoAcceptTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("socket.accept() out of system resource")
+
+
+_NO_ACCEPT_TRACEBACK = _NoAcceptTraceback()
 
 
 class _BotOwnsSignals(uvicorn.Server):
@@ -320,21 +768,26 @@ class WebServer:
     task: asyncio.Task[None]
     host: str
     port: int  # the bound port (useful with port 0)
+    limits: Limits
+    _listener: _Listener
+    _guard: _Guard
 
     async def stop(self) -> None:
         """Close the listening socket, finish the requests under way, return when done."""
         self.server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+        self._listener.close_spare()
+        self._guard.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int) -> _Listener:
     """A listening TCP socket. Its protocol is IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on such
     sockets, and without it each response's second write waits for a delayed ACK (40 ms)."""
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
     )[0]
-    sock = socket.socket(family, kind, proto)
+    sock = _Listener(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
@@ -345,30 +798,47 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(web_app: ASGIApp, host: str, port: int, log_level: str = "warning") -> WebServer:
+def open_files_limit() -> int:
+    """The process's open-file limit (RLIMIT_NOFILE's soft one: systemd's LimitNOFILE=), read now."""
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+async def serve(
+    web_app: ASGIApp, host: str, port: int, log_level: str = "warning", limits: Limits | None = None
+) -> WebServer:
     """Start serving `web_app` on host:port in the running event loop; returns once it accepts connections.
 
     The socket is bound here, so a port in use raises OSError to the caller (uvicorn's own bind would
-    exit the process).
+    exit the process). `limits` default to those of the process's open-file limit at this moment.
     """
+    limits = limits or Limits.for_open_files(open_files_limit())
+    guard = _Guard(limits)
     sock = _listen(host, port)
+    sock.guard = guard
+    sock.spare = _open_spare()
+    logging.getLogger("asyncio").addFilter(_NO_ACCEPT_TRACEBACK)
+    protocol: type[_PageProtocol] = type("_PageProtocolOfServer", (_PageProtocol,), {"guard": guard})
     config = uvicorn.Config(
         web_app,
-        http=_OneWriteHttpTools,
+        http=protocol,
+        ws="none",  # no websockets here: an Upgrade request is an ordinary one
         log_level=log_level,
         log_config=None,  # uvicorn's records go through the bot's own logging set-up
         lifespan="off",
-        access_log=False,
+        access_log=False,  # nor would a URL be logged with init data in it: that goes in a header
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=5,
         backlog=2048,
     )
     server = _BotOwnsSignals(config)
+    guard.connections = server.server_state.connections
     task = asyncio.create_task(server.serve(sockets=[sock]), name="live page")
     while not server.started:
         if task.done():
             sock.close()
+            sock.close_spare()
             task.result()
             raise RuntimeError("The live page's server stopped while starting")
         await asyncio.sleep(0.01)
-    return WebServer(server, task, host, sock.getsockname()[1])
+    return WebServer(server, task, host, sock.getsockname()[1], limits, sock, guard)

@@ -329,7 +329,7 @@
       head.appendChild(who);
       head.appendChild(el("span", null, "Day " + u.day + " · " + clock(new Date(u.at), d.run.time_zone)));
       li.appendChild(head);
-      li.appendChild(el("div", "km", km(u.distance_m)));
+      if (u.distance_m !== null) li.appendChild(el("div", "km", km(u.distance_m)));  // null: coarse keeps it private
       if (u.note) li.appendChild(el("p", "note", u.note));
       if (u.photo) {
         var link = el("a");
@@ -385,6 +385,7 @@
 
   function refresh() {
     var headers = {};
+    // Telegram's signed init data in a header, never in the URL: proxies log URLs (the server refuses it there).
     if (state.initData) headers["X-Telegram-Init-Data"] = state.initData;
     return fetch("api/run.json", { headers: headers, cache: "no-cache" })
       .then(function (response) {
