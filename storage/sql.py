@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
-def fetch_all(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-    return conn.execute(sql, tuple(params)).fetchall()
+def _params(params: Iterable[Any] | Mapping[str, Any]) -> tuple[Any, ...] | Mapping[str, Any]:
+    """Positional parameters as a tuple; named ones (`:name`) as the mapping they came in."""
+    return params if isinstance(params, Mapping) else tuple(params)
 
 
-def fetch_one(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(sql, tuple(params)).fetchone()
+def fetch_all(conn: sqlite3.Connection, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+    return conn.execute(sql, _params(params)).fetchall()
+
+
+def fetch_one(conn: sqlite3.Connection, sql: str, params: Iterable[Any] | Mapping[str, Any] = ()) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(sql, _params(params)).fetchone()
     return row
 
 

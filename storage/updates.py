@@ -75,6 +75,13 @@ def by_message(conn: sqlite3.Connection, chat_id: int, message_id: int) -> Runne
 
 
 def correct(conn: sqlite3.Connection, update_id: int, metres: int, note: str | None, at: datetime) -> RunnerUpdate:
+    """The update with its new figure and note; the version it replaces is kept (`update_versions`), for a
+    public view of an earlier moment (`until` below)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO update_versions (update_id, metres, note, since)"
+        " SELECT id, metres, note, COALESCE(edited_at, created_at) FROM updates WHERE id = ?",
+        (update_id,),
+    )
     row = fetch_one(
         conn,
         "UPDATE updates SET metres = ?, note = ?, edited_at = ? WHERE id = ? RETURNING *",
@@ -94,20 +101,31 @@ def delete(conn: sqlite3.Connection, update_id: int) -> None:
 
 
 def of_day(conn: sqlite3.Connection, run_id: int, local_day: date, until: datetime | None = None) -> list[DayEntry]:
-    """The day's updates in the order they were posted (with `until`: those posted, or last corrected, by then)."""
+    """The day's updates in the order they were posted (with `until`: those posted by then, each as it stood
+    then)."""
     rows = fetch_all(
         conn,
-        "SELECT u.*, r.name, r.role FROM updates u JOIN runners r ON r.id = u.runner_id"
-        " WHERE u.run_id = ? AND u.local_day = ? AND (? IS NULL OR COALESCE(u.edited_at, u.created_at) <= ?)"
-        " ORDER BY u.id",
-        (run_id, local_day.isoformat(), *_until(until)),
+        f"SELECT u.*, r.name, r.role FROM {_AS_OF} u JOIN runners r ON r.id = u.runner_id"
+        " WHERE u.local_day = :day ORDER BY u.id",
+        {**_as_of(run_id, until), "day": local_day.isoformat()},
     )
     return [DayEntry(row["name"], row["role"], _update(row)) for row in rows]
 
 
-def _until(until: datetime | None) -> tuple[str | None, str | None]:
-    text = to_text(until) if until is not None else None
-    return text, text
+_AS_OF = """(SELECT u.id, u.run_id, u.runner_id, u.local_day, u.photo_file_id, u.chat_id, u.message_id,
+        u.created_at, COALESCE(v.metres, u.metres) AS metres, IIF(v.update_id IS NULL, u.note, v.note) AS note
+    FROM updates u LEFT JOIN update_versions v ON :until IS NOT NULL AND v.update_id = u.id
+        AND COALESCE(u.edited_at, u.created_at) > :until
+        AND v.since = (SELECT MAX(w.since) FROM update_versions w WHERE w.update_id = u.id AND w.since <= :until)
+    WHERE u.run_id = :run_id AND (:until IS NULL OR u.created_at <= :until))"""
+"""A run's updates as they stood at :until (all of them, as they are, when it is NULL): those posted by then,
+each with the figure and note it had then. A correction made after :until shows the version before it, so a
+delayed view never loses an update that was already public (an update corrected before this table was kept
+shows as corrected)."""
+
+
+def _as_of(run_id: int, until: datetime | None) -> dict[str, object]:
+    return {"run_id": run_id, "until": to_text(until) if until is not None else None}
 
 
 @dataclass(frozen=True)
@@ -123,13 +141,13 @@ def runner_days(
     conn: sqlite3.Connection, run_id: int, *, until: datetime | None = None, last_day: date | None = None
 ) -> list[RunnerDay]:
     """Each runner's metres of each local day with updates, in day order: with `until`, only the updates
-    posted, or last corrected, by then; with `last_day`, only the local days up to it."""
+    posted by then, each as it stood then; with `last_day`, only the local days up to it."""
     rows = fetch_all(
         conn,
-        "SELECT runner_id, local_day, SUM(metres) FROM updates WHERE run_id = ?"
-        " AND (? IS NULL OR COALESCE(edited_at, created_at) <= ?) AND (? IS NULL OR local_day <= ?)"
+        f"SELECT runner_id, local_day, SUM(metres) FROM {_AS_OF}"
+        " WHERE (:last_day IS NULL OR local_day <= :last_day)"
         " GROUP BY runner_id, local_day ORDER BY local_day, runner_id",
-        (run_id, *_until(until), *(2 * [last_day.isoformat() if last_day else None])),
+        {**_as_of(run_id, until), "last_day": last_day.isoformat() if last_day else None},
     )
     return [RunnerDay(row[0], date.fromisoformat(row[1]), row[2]) for row in rows]
 
@@ -149,13 +167,12 @@ class Posted:
 
 
 def latest(conn: sqlite3.Connection, run_id: int, limit: int, until: datetime | None = None) -> list[Posted]:
-    """The last `limit` updates, newest first (with `until`: of those posted, or last corrected, by then)."""
+    """The last `limit` updates, newest first (with `until`: of those posted by then, each as it stood then)."""
     rows = fetch_all(
         conn,
         "SELECT u.id, r.name, r.role, u.local_day, u.created_at, u.metres, u.note, u.photo_file_id"
-        " FROM updates u JOIN runners r ON r.id = u.runner_id WHERE u.run_id = ?"
-        " AND (? IS NULL OR COALESCE(u.edited_at, u.created_at) <= ?) ORDER BY u.id DESC LIMIT ?",
-        (run_id, *_until(until), limit),
+        f" FROM {_AS_OF} u JOIN runners r ON r.id = u.runner_id ORDER BY u.id DESC LIMIT :limit",
+        {**_as_of(run_id, until), "limit": limit},
     )
     return [
         Posted(row[0], row[1], row[2], date.fromisoformat(row[3]), moment(row[4]), row[5], row[6], row[7])

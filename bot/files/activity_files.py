@@ -266,6 +266,7 @@ def _fit_files(data: bytes) -> list[bytes]:
     return files
 
 
+_COMPRESSED_TIMESTAMPS = "Compressed timestamp messages are not currently supported"  # the SDK's words
 _FIT_SYSTEM_TIME = 0x10000000
 """FIT times below this are seconds since the device was switched on, not dates: no session start."""
 _TIMER = 0  # event: the timer; its event_type 0 is a start, these are stops (stop, stop_all, stop_disable(_all)):
@@ -303,6 +304,13 @@ def _fit_reading(data: bytes) -> _Reading:
             raise ActivityFileError(
                 f"This FIT file has more than {MAX_POINTS:,} records, more than the bot reads for an activity."
                 f" Send {SEND_INSTEAD}, one day at a time."
+            )
+        if any(_COMPRESSED_TIMESTAMPS in str(error) for error in errors):
+            # the file is whole (its CRC is right): the SDK does not read this older way of writing times
+            raise ActivityFileError(
+                "This FIT file writes its times in an older, compressed form (as older watches such as the"
+                " Forerunner 70 do), which the bot cannot read yet. Post the km with /update instead, or export"
+                " the activity as GPX from the watch's app and send that."
             )
         if errors:
             raise _damaged()

@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.domain.names import display_name
-from bot.domain.position_privacy import PositionMode, delay_text
+from bot.domain.position_privacy import PositionMode, delay_text, parse_policy
 from bot.domain.stats import Progress, Stage
 from bot.domain.units import day_text, km, one_decimal, percent
 
@@ -182,12 +182,33 @@ def photo_caption(name: str, metres: int | None, note: str | None) -> str:
     return caption
 
 
-def posted(result: Posted) -> str:
+TOTAL_NOT_HERE = "Your total is not shown in a group: /position keeps the public view of the run {}. Ask me in private."
+
+
+def _total_kept_from(run: Run, in_group: bool) -> str | None:
+    """Why a runner's total is left out of a reply in a group (which the public reads), or None to show it. Under
+    /position delay or coarse the public reads the total late or rounded: the runner's exact, current total in
+    a group would undo that. (Under hide the km covered stay public.)"""
+    if not in_group:
+        return None
+    policy = parse_policy(run.position_policy)
+    if policy.mode is PositionMode.DELAY:
+        return TOTAL_NOT_HERE.format(f"{delay_text(policy.delay)} late")
+    if policy.mode is PositionMode.COARSE:
+        return TOTAL_NOT_HERE.format("rounded to 10 km")
+    return None
+
+
+def posted(result: Posted, in_group: bool = False) -> str:
+    """The runner's reply to /update or its correction; `in_group`: it goes to a group, not the private chat."""
     u = result.update
     if result.before_m is not None:
         head = f"✏️ Corrected: {km(result.before_m)} km → <b>{km(u.metres)} km</b>"
     else:
         head = f"✅ Posted <b>{km(u.metres)} km</b> for day {(u.local_day - result.run.start_date).days + 1}"
+    kept = _total_kept_from(result.run, in_group)
+    if kept:
+        return f"{head}\n{kept}"
     return f"{head}\nYour total: {km(result.runner_total_m)} km. /progress shows the route."
 
 
@@ -196,11 +217,10 @@ def position_saved(run: Run, live: bool) -> str:
     return f"📍 Position saved for {name_html(run.title)}.{follow}"
 
 
-def undone(result: Undone) -> str:
-    return (
-        f"↩️ Removed your update of {km(result.update.metres)} km ({day_text(result.update.local_day)}).\n"
-        f"Your total: {km(result.runner_total_m)} km."
-    )
+def undone(result: Undone, in_group: bool = False) -> str:
+    head = f"↩️ Removed your update of {km(result.update.metres)} km ({day_text(result.update.local_day)})."
+    kept = _total_kept_from(result.run, in_group)
+    return f"{head}\n{kept or f'Your total: {km(result.runner_total_m)} km.'}"
 
 
 def run_created(run: Run) -> str:

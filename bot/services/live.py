@@ -91,10 +91,14 @@ async def page(db: Database, now: datetime, viewer_id: int | None) -> dict[str, 
         return {**route, "supporters": people["supporters"], "viewer": None, "version": version}
 
     everyone = await db.cached(("page", key, run.id), [ROUTE, SUPPORTERS], whole)
+    # The moment of this answer, not of the cached document's making: a write the public does not see (a
+    # position under hide, or in the same coarse cell) makes the document anew, and its making time would
+    # say when that write came.
+    answer = {**everyone, "generated_at": _iso(view.now)}
     if viewer_id is None:
-        return everyone
+        return answer
     viewer = await db.read(lambda conn: _viewer(conn, run, viewer_id))
-    return {**everyone, "viewer": viewer}
+    return {**answer, "viewer": viewer}
 
 
 def _iso(at: datetime) -> str:
@@ -109,7 +113,7 @@ def _public(conn: sqlite3.Connection, run: Run, view: PublicView) -> dict[str, A
     track = public.track(conn, run, view, TRACK_POINTS)
     document: dict[str, Any] = {
         "schema": 1,
-        "generated_at": _iso(view.now),  # under a delay, the minute: the same document all that minute
+        "generated_at": _iso(view.now),  # under a delay, the minute; page() sets it to the moment it answers
         "run": {
             "title": display_name(run.title),
             "start_place": display_name(run.start_place),

@@ -28,7 +28,8 @@ def _post_of(update: Update) -> tracking.Message:
 async def post(update: Update, context: BotContext) -> None:
     message = message_of(update)
     if is_command_for(message, "update", context.bot.username):
-        await reply(update, render.posted(await tracking.post_update(context.db, _post_of(update), message.date)))
+        result = await tracking.post_update(context.db, _post_of(update), message.date)
+        await reply(update, render.posted(result, in_group=message.chat.type != "private"))
 
 
 async def edit(update: Update, context: BotContext) -> None:
@@ -36,7 +37,7 @@ async def edit(update: Update, context: BotContext) -> None:
     message = message_of(update)
     if is_command_for(message, "update", context.bot.username):
         result = await tracking.record_edit(context.db, _post_of(update), sent_at(message), message.date)
-        await reply(update, render.posted(result))
+        await reply(update, render.posted(result, in_group=message.chat.type != "private"))
 
 
 async def location(update: Update, context: BotContext) -> None:
@@ -62,6 +63,8 @@ async def location(update: Update, context: BotContext) -> None:
 
 async def undo(update: Update, context: BotContext) -> None:
     """A runner removes their last update; a supporter who is not a runner, their last /log."""
-    result = await pledges.undo_last(context.db, person_of(update).id, sent_at(message_of(update)))
-    text = render.log_undone(result) if isinstance(result, pledges.LogUndone) else render.undone(result)
+    message = message_of(update)
+    result = await pledges.undo_last(context.db, person_of(update).id, sent_at(message))
+    in_group = message.chat.type != "private"
+    text = render.log_undone(result) if isinstance(result, pledges.LogUndone) else render.undone(result, in_group)
     await reply(update, text)
