@@ -53,10 +53,13 @@ def test_a_runners_name_and_note_are_escaped_when_written() -> None:
     assert text_of(EXAMPLES[0]).startswith("🏃 <b>Milind &lt;Soman&gt;</b>: +24 km (day 1)\nDay one\n")
 
 
-def test_more_checkpoints_than_can_be_named_are_counted() -> None:
-    passed = tuple((f"CP{i}", i * 1_000) for i in range(1, 8))
+@pytest.mark.parametrize(
+    ("count", "counted"), [(6, "1 checkpoint, then <b>CP2</b>"), (7, "2 checkpoints, then <b>CP3</b>")]
+)
+def test_more_checkpoints_than_can_be_named_are_counted(count: int, counted: str) -> None:
+    passed = tuple((f"CP{i}", i * 1_000) for i in range(1, count + 1))
     text = text_of(CheckpointsPassed(1, "Run", passed, 3))
-    assert text.startswith("📍 Run has passed 2 checkpoints, then <b>CP3</b> (km 3), ")
+    assert text.startswith(f"📍 Run has passed {counted} (km ")
 
 
 @pytest.mark.parametrize(

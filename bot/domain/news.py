@@ -75,7 +75,7 @@ class UnknownNews(ValueError):
 
 
 def to_json(news: News) -> str:
-    return json.dumps(asdict(news), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(asdict(news))
 
 
 def from_json(kind: str, facts: str) -> News:
