@@ -5,13 +5,12 @@ records without a position). Positions run due north from LAT0, LON0, so a track
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.demo.files import FitWriter, fit_time
 from bot.domain.geometry import EARTH_RADIUS_M
-from bot.files.activity_files import FIT_EPOCH, fit_crc
 
 START = datetime(2021, 8, 15, 0, 30, tzinfo=UTC)  # 06:00 in India, day 1 of the Unity Run
 LAT0, LON0 = 19.0, 72.8
@@ -95,31 +94,6 @@ _ENUM, _UINT16, _SINT32, _UINT32, _UINT32Z = ("B", 0x00), ("H", 0x84), ("i", 0x8
 TIMER_START, TIMER_STOP_ALL = 0, 4
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.body = bytearray()
-        self.formats: dict[int, struct.Struct] = {}
-
-    def define(self, local: int, number: int, fields: Sequence[tuple[int, tuple[str, int]]]) -> None:
-        self.formats[local] = struct.Struct("<B" + "".join(kind[0] for _, kind in fields))
-        self.body += struct.pack("<BBBHB", 0x40 | local, 0, 0, number, len(fields))
-        for field_number, (code, base) in fields:
-            self.body += bytes((field_number, struct.calcsize(code), base))
-
-    def data(self, local: int, *values: int) -> None:
-        self.body += self.formats[local].pack(local, *values)
-
-    def to_bytes(self) -> bytes:
-        header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(self.body), b".FIT")
-        header += struct.pack("<H", fit_crc(header))
-        whole = header + bytes(self.body)
-        return whole + struct.pack("<H", fit_crc(whole))
-
-
-def fit_time(at: datetime) -> int:
-    return round((at - FIT_EPOCH).total_seconds())
-
-
 def _cm(metres: float | None) -> int:
     return _INVALID_UINT32 if metres is None else round(metres * 100)
 
@@ -143,7 +117,7 @@ def fit(
     """A FIT activity: file_id, timer events (a start, a stop and start for each pause, a stop), the records,
     the laps, the sessions. Every point needs a time; one without a position is written with FIT's invalid
     value, as a watch writes a record before it has a fix."""
-    w = _Writer()
+    w = FitWriter()
     w.define(0, 0, [(0, _ENUM), (1, _UINT16), (2, _UINT16), (3, _UINT32Z), (4, _UINT32)])
     w.data(0, 4, 1, 3113, 3_900_000_001, fit_time(points[0].at or START))
     w.define(1, 21, [(253, _UINT32), (0, _ENUM), (1, _ENUM)])
@@ -175,7 +149,7 @@ def fit(
     return w.to_bytes()
 
 
-def _record(w: _Writer, p: Point) -> None:
+def _record(w: FitWriter, p: Point) -> None:
     if p.lat is None or p.lon is None:
         lat = lon = _INVALID_SINT32
     else:

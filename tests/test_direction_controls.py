@@ -75,13 +75,13 @@ async def test_a_name_with_direction_controls_turns_nothing_around_anywhere(unit
         assert clean(text), ascii(text)
 
 
-async def test_names_stored_before_they_were_cleaned_are_cleaned_when_shown(unity):
-    """A supporter and a run saved by an earlier version, controls and all."""
-    run = await unity.query(runs.current)
-    at = unity.clock()
+async def stored_as_before(sim, title: str, start_place: str = "Mumbai") -> None:
+    """The run's names and a supporter who logged 3 km, as an earlier version stored them: controls and all."""
+    run = await sim.query(runs.current)
+    at = sim.clock()
 
     def write(conn):
-        conn.execute("UPDATE runs SET title = ? WHERE id = ?", ("The \u202eUnity\u202c Run", run.id))
+        conn.execute("UPDATE runs SET title = ?, start_place = ? WHERE id = ?", (title, start_place, run.id))
         supporters.save(conn, EVIL.id, "\u202eEvil", at)
         pledges.join(conn, run.id, EVIL.id, at)
         pledges.set_pledged(conn, run.id, EVIL.id, 20_800, at)
@@ -90,7 +90,12 @@ async def test_names_stored_before_they_were_cleaned_are_cleaned_when_shown(unit
             chat_id=EVIL.id, message_id=1, at=at,
         )  # fmt: skip
 
-    await unity.db.transaction(write)
+    await sim.db.transaction(write)
+
+
+async def test_names_stored_before_they_were_cleaned_are_cleaned_when_shown(unity):
+    """A supporter and a run saved by an earlier version, controls and all."""
+    await stored_as_before(unity, title="The \u202eUnity\u202c Run")
     await subscribe(unity, FANS)
     board = await unity.say(RAVI, "/supporters")
     progress = await unity.say(RAVI, "/progress")
@@ -104,20 +109,7 @@ async def test_names_stored_before_they_were_cleaned_are_cleaned_when_shown(unit
 
 
 async def test_the_pages_json_shows_every_name_cleaned(unity):
-    run = await unity.query(runs.current)
-    at = unity.clock()
-
-    def write(conn):  # as an earlier version stored them, controls and all
-        conn.execute("UPDATE runs SET title = ?, start_place = ? WHERE id = ?", ("\u202eUnity", "\u2067Mumbai", run.id))
-        supporters.save(conn, EVIL.id, "\u202eEvil", at)
-        pledges.join(conn, run.id, EVIL.id, at)
-        pledges.set_pledged(conn, run.id, EVIL.id, 20_800, at)
-        logs.add(
-            conn, run_id=run.id, user_id=EVIL.id, local_day=run.start_date, metres=3_000, note=None,
-            chat_id=EVIL.id, message_id=1, at=at,
-        )  # fmt: skip
-
-    await unity.db.transaction(write)
+    await stored_as_before(unity, title="\u202eUnity", start_place="\u2067Mumbai")
     await unity.say(SNEAKY_RUNNER, f"/start {await invite(unity, 'companion')}")
     unity.clock.now = ist(15, 8, 0)
     await unity.say(SNEAKY_RUNNER, "/update 7 Sunrise")

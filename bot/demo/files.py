@@ -170,7 +170,9 @@ _ENUM, _UINT8, _UINT16, _SINT32, _UINT32, _UINT32Z = (
 )
 
 
-class _FitWriter:
+class FitWriter:
+    """A minimal FIT file: definitions, data messages, the header and both CRCs (the demo's files and the tests')."""
+
     def __init__(self) -> None:
         self._body = bytearray()
         self._formats: dict[int, struct.Struct] = {}
@@ -192,7 +194,7 @@ class _FitWriter:
         return whole + struct.pack("<H", fit_crc(whole))
 
 
-def _fit_time(at: datetime) -> int:
+def fit_time(at: datetime) -> int:
     return round((at - FIT_EPOCH).total_seconds())
 
 
@@ -201,14 +203,14 @@ def activity_fit(samples: Sequence[Sample], *, with_session: bool = True, with_p
 
     Without positions, every record's position is FIT's invalid value, as a treadmill run records it.
     """
-    fit = _FitWriter()
+    fit = FitWriter()
     start, end = samples[0].at, samples[-1].at
     fit.define(0, 0, [(0, _ENUM), (1, _UINT16), (2, _UINT16), (3, _UINT32Z), (4, _UINT32)])
-    fit.data(0, 4, 1, 3113, 3_900_000_001, _fit_time(start))  # activity file, Garmin, a Forerunner
+    fit.data(0, 4, 1, 3113, 3_900_000_001, fit_time(start))  # activity file, Garmin, a Forerunner
     fit.define(1, 20, [(253, _UINT32), (0, _SINT32), (1, _SINT32), (5, _UINT32), (2, _UINT16), (3, _UINT8)])
     for s in samples:
         lat, lon = (round(s.lat * _SEMICIRCLES), round(s.lon * _SEMICIRCLES)) if with_positions else (_NO_POSITION,) * 2
-        fit.data(1, _fit_time(s.at), lat, lon, round(s.distance_m * 100), round((12.0 + 500) * 5), 150)
+        fit.data(1, fit_time(s.at), lat, lon, round(s.distance_m * 100), round((12.0 + 500) * 5), 150)
     elapsed_ms = round((end - start).total_seconds() * 1000)
     if with_session:
         fit.define(
@@ -226,10 +228,10 @@ def activity_fit(samples: Sequence[Sample], *, with_session: bool = True, with_p
             ],
         )
         fit.data(
-            2, _fit_time(end), _fit_time(start), elapsed_ms, elapsed_ms, round(samples[-1].distance_m * 100), 1, 8, 1
+            2, fit_time(end), fit_time(start), elapsed_ms, elapsed_ms, round(samples[-1].distance_m * 100), 1, 8, 1
         )  # running; event session, stop
     fit.define(3, 34, [(253, _UINT32), (0, _UINT32), (1, _UINT16), (2, _ENUM), (3, _ENUM), (4, _ENUM)])
-    fit.data(3, _fit_time(end), elapsed_ms, 1 if with_session else 0, 0, 26, 1)  # manual; event activity, stop
+    fit.data(3, fit_time(end), elapsed_ms, 1 if with_session else 0, 0, 26, 1)  # manual; event activity, stop
     return fit.to_bytes()
 
 
