@@ -162,3 +162,46 @@ def test_live_and_hide_views_change_no_figure_and_hide_shows_no_route() -> None:
     assert live.day_figures([16_810, 18_120]) == [16_810, 18_120] and live.cache_key == ("live", None)
     assert hide.along(107_700) == 107_700 and not hide.route_shown and hide.position(POSITIONS) is None
     assert live.route_shown and live.until is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        ("live", "The public sees the runner's latest position."),
+        ("delay 90", "The public sees the runner's position 90 min late."),
+        ("delay 2h", "The public sees the runner's position 2 hours late."),
+        ("coarse", "The public sees the runner's position rounded to about 10 km."),
+        ("hide", "The runner's position is hidden from the public."),
+    ],
+)
+def test_the_first_line_of_the_position_reply_names_the_policy(setting: str, line: str) -> None:
+    assert parse_policy(setting).describe() == line
+
+
+def test_a_setting_that_cannot_be_read_is_quoted_to_forty_characters() -> None:
+    with pytest.raises(UserError) as refused:
+        parse_policy("x" * 60)
+    assert f"“{'x' * 40}”" in str(refused.value)
+
+
+def test_the_latest_position_is_the_latest_in_time_whatever_the_order_or_the_latitude() -> None:
+    north_first = [(21.0, 73.0, at(50)), (19.0, 72.0, at(5)), (20.0, 72.5, at(30))]
+    assert public_position(north_first, LIVE, NOW) == (19.0, 72.0, at(5))
+    assert public_track(north_first, LIVE, NOW) == [(21.0, 73.0, at(50)), (20.0, 72.5, at(30)), (19.0, 72.0, at(5))]
+
+
+def test_a_position_exactly_as_old_as_the_delay_is_public() -> None:
+    delay = parse_policy("delay 30")
+    assert public_track([(19.0, 72.0, at(30))], delay, NOW) == [(19.0, 72.0, at(30))]
+
+
+def test_only_a_delayed_view_moves_a_minute_at_a_time() -> None:
+    now = NOW + timedelta(seconds=45)
+    assert PublicView.of(LIVE, now).now == now and PublicView.of(LIVE, now).until is None
+    assert PublicView.of(parse_policy("delay 30"), now).until == NOW - timedelta(minutes=30)
+
+
+def test_under_coarse_the_full_distance_shows_once_covered_not_rounded_down() -> None:
+    coarse = PublicView.of(parse_policy("coarse"), NOW)
+    shown = [coarse.along(m, 416_000) for m in (409_999, 415_999, 416_000, 420_000)]
+    assert shown == [400_000, 410_000, 416_000, 420_000]
