@@ -205,3 +205,10 @@ def test_under_coarse_the_full_distance_shows_once_covered_not_rounded_down() ->
     coarse = PublicView.of(parse_policy("coarse"), NOW)
     shown = [coarse.along(m, 416_000) for m in (409_999, 415_999, 416_000, 420_000)]
     assert shown == [400_000, 410_000, 416_000, 420_000]
+
+
+def test_a_delay_of_a_whole_day_is_the_most_allowed() -> None:
+    assert parse_policy("delay 24h").delay == timedelta(hours=24)
+    assert parse_policy("delay 1440").delay == timedelta(hours=24)
+    with pytest.raises(UserError, match="A delay of at most 24 hours"):
+        parse_policy("delay 1441")

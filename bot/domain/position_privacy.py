@@ -107,10 +107,10 @@ def parse_policy(text: str) -> PositionPolicy:
         raise UserError(f"How many minutes late? Write it like: {POSITION_USAGE}")
     match = _DELAY.fullmatch(words)
     if not match:
-        shown = text.strip()[:40] or "nothing"
+        shown = text.strip()[:40]
         raise UserError(f"I could not read “{shown}” as a position setting. Write one of: {POSITION_USAGE}")
     number = int(match["num"])
-    delay = timedelta(hours=number) if (match["unit"] or "m").startswith("h") else timedelta(minutes=number)
+    delay = timedelta(hours=number) if (match["unit"] or "").startswith("h") else timedelta(minutes=number)
     if delay <= timedelta(0):
         return LIVE
     if delay > MAX_DELAY:
