@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import struct
 
+from bot.demo.files import FitWriter, fit_time
 from bot.services import live
-from tests.activity_makers import _ENUM, _SEMICIRCLES, _SINT32, _UINT16, _UINT32, _UINT32Z, START, _Writer, fit_time
+from tests.activity_makers import _ENUM, _SEMICIRCLES, _SINT32, _UINT16, _UINT32, _UINT32Z, START
 from tests.conftest import ASHA, MILIND, ORGANISER
 from tests.test_summaries import FANS, ist, subscribe
 
@@ -80,7 +81,7 @@ def _compressed_timestamp_fit() -> bytes:
     """A whole FIT activity (its CRC right) whose records carry compressed timestamp headers, as a Forerunner 70
     writes them: a full timestamp in a timer event, then each record's header holding the low 5 bits of its
     time."""
-    w = _Writer()
+    w = FitWriter()
     w.define(0, 0, [(0, _ENUM), (1, _UINT16), (2, _UINT16), (3, _UINT32Z), (4, _UINT32)])
     w.data(0, 4, 1, 1436, 1_215_347, fit_time(START))
     w.define(1, 21, [(253, _UINT32), (0, _ENUM), (1, _ENUM)])
@@ -89,7 +90,7 @@ def _compressed_timestamp_fit() -> bytes:
     for second in range(1, 20):
         lat, lon = 19.0 + second * 0.0005, 72.8
         header = 0x80 | (2 << 5) | ((fit_time(START) + second) & 0x1F)
-        w.body += bytes((header,)) + struct.pack("<ii", round(lat * _SEMICIRCLES), round(lon * _SEMICIRCLES))
+        w.raw(bytes((header,)) + struct.pack("<ii", round(lat * _SEMICIRCLES), round(lon * _SEMICIRCLES)))
     return w.to_bytes()
 
 

@@ -187,6 +187,10 @@ class FitWriter:
     def data(self, local: int, *values: int) -> None:
         self._body += self._formats[local].pack(local, *values)
 
+    def raw(self, data: bytes) -> None:
+        """Bytes as they are: a record with its own header (a compressed timestamp's, say)."""
+        self._body += data
+
     def to_bytes(self) -> bytes:
         header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(self._body), b".FIT")
         header += struct.pack("<H", fit_crc(header))
