@@ -12,7 +12,7 @@ from bot.domain.errors import UserError
 from bot.domain.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.domain.pledge_math import Status
 from bot.services import tracking
-from bot.services.results import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport
+from bot.services.results import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport, Undone
 from bot.services.runs import require_current, require_open
 from storage import logs, pledges, runners, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
@@ -134,12 +134,12 @@ def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: da
     return standing_after_log(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
 
 
-async def undo_last(db: Database, user_id: int, at: datetime) -> tracking.Undone | LogUndone:
+async def undo_last(db: Database, user_id: int, at: datetime) -> Undone | LogUndone:
     """/undo: a runner's last update; for a supporter who is not a runner, their last log."""
     return await db.transaction(lambda conn: _undo(conn, user_id, at))
 
 
-def _undo(conn: sqlite3.Connection, user_id: int, at: datetime) -> tracking.Undone | LogUndone:
+def _undo(conn: sqlite3.Connection, user_id: int, at: datetime) -> Undone | LogUndone:
     run = require_current(conn)
     runner = runners.get(conn, run.id, user_id)
     if runner is not None:

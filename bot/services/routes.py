@@ -24,8 +24,16 @@ from bot.files.activity_files import SEND_INSTEAD, Activity, ActivityFileError, 
 from bot.files.route_files import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileError, read_route_bounded
 from bot.files.safe_gpx import FileRefusedError, check_size
 from bot.services import checkpoints as checkpoint_news
-from bot.services import news, pledges, public, tracking
-from bot.services.results import ActivityLogged, ActivityPosted, CheckpointReport, CheckpointSet, RouteSaved
+from bot.services import news, pledges, public
+from bot.services.results import (
+    ActivityLogged,
+    ActivityPosted,
+    CheckpointReport,
+    CheckpointSet,
+    Logged,
+    Posted,
+    RouteSaved,
+)
 from bot.services.runs import require_current, require_open
 from storage import activity_files, checkpoints, logs, positions, routes, runners, updates
 from storage.db import ROUTE, SUPPORTERS, Database
@@ -276,7 +284,7 @@ def _record(
         raise UserError("This message was counted already.")
     _keep_file(conn, m, run, activity, now, update_id=stored.id)
     total = next(t.metres for t in runners.totals(conn, run.id) if t.runner.id == runner.id)
-    posted = tracking.Posted(run, runner, stored, total, is_new=True)
+    posted = Posted(run, runner, stored, total, is_new=True)
     news.new_update(conn, posted, now)
     end = activity.track[-1]
     positions.save(
@@ -290,7 +298,7 @@ def _record(
 
 def _log(
     conn: sqlite3.Connection, run: Run, m: ActivityMessage, activity: Activity, day: date, now: datetime
-) -> pledges.Logged:
+) -> Logged:
     pledges.join_run(conn, run, m.user_id, m.first_name, now)
     entry = LogEntry(metres=activity.distance_m, yesterday=False, note=m.note)
     stored = logs.add(

@@ -11,6 +11,7 @@ from bot.edge.handlers.common import command_text, first_name_of, message_of, pe
 from bot.edge.handlers.pledges import send_card_if_reached
 from bot.replies import render_route
 from bot.services import routes
+from bot.services.results import ActivityLogged
 
 
 def _downloader(document: Document, context: BotContext) -> Callable[[], Awaitable[bytes]]:
@@ -41,6 +42,19 @@ def forwarded_from_someone_else(message: Message, user_id: int) -> bool:
     return not (isinstance(origin, MessageOriginUser) and origin.sender_user.id == user_id)
 
 
+def _activity_message(message: Message, user_id: int, first_name: str, document: Document) -> routes.ActivityMessage:
+    return routes.ActivityMessage(
+        user_id=user_id,
+        first_name=first_name,
+        file_unique_id=document.file_unique_id,
+        file_name=document.file_name or "",
+        file_size=document.file_size,
+        note=command_text(message) or None,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+    )
+
+
 async def activity(update: Update, context: BotContext) -> None:
     message, user = message_of(update), person_of(update)
     document = message.document
@@ -51,18 +65,9 @@ async def activity(update: Update, context: BotContext) -> None:
             "This file was forwarded from someone else: an activity file counts for whoever sends it, so send"
             " the one your own watch or app exported."
         )
-    sent = routes.ActivityMessage(
-        user_id=user.id,
-        first_name=first_name_of(user),
-        file_unique_id=document.file_unique_id,
-        file_name=document.file_name or "",
-        file_size=document.file_size,
-        note=command_text(message) or None,
-        chat_id=message.chat_id,
-        message_id=message.message_id,
-    )
+    sent = _activity_message(message, user.id, first_name_of(user), document)
     result = await routes.receive_activity(context.db, sent, _downloader(document, context), sent_at(message))
-    if isinstance(result, routes.ActivityLogged):
+    if isinstance(result, ActivityLogged):
         await reply(update, render_route.activity_logged(result))
         send_card_if_reached(update, context, result.logged)
     else:

@@ -11,6 +11,7 @@ from bot.edge.handlers import guards
 from bot.edge.handlers.common import command_text, first_name_of, is_command_for, message_of, person_of, reply, sent_at
 from bot.replies import pictures, render
 from bot.services import nudges, pledges
+from bot.services.results import Logged
 
 CHOICES = ("5%", "10%", "25%")
 CHOICE_DATA = "pledge {}"
@@ -45,21 +46,21 @@ async def choose(update: Update, context: BotContext) -> None:
     await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))
 
 
-async def _reply_logged(update: Update, context: BotContext, result: pledges.Logged) -> None:
+async def _reply_logged(update: Update, context: BotContext, result: Logged) -> None:
     message = message_of(update)
     keyboard = KEYBOARD if result.status.pledged_m is None else None
     await message.reply_text(render.logged(result), reply_markup=keyboard)
     send_card_if_reached(update, context, result)
 
 
-def send_card_if_reached(update: Update, context: BotContext, result: pledges.Logged) -> None:
+def send_card_if_reached(update: Update, context: BotContext, result: Logged) -> None:
     """After the reply to whatever logged the km (/log, its edit, a watch file): when it reached the pledge, a
     card to keep, drawn while the bot goes on."""
     if result.congratulate:
         context.application.create_task(_send_card(message_of(update), result), update=update)
 
 
-async def _send_card(message: Message, result: pledges.Logged) -> None:
+async def _send_card(message: Message, result: Logged) -> None:
     card = await pictures.draw(pictures.completion_card, result.first_name, result.status.logged_m, result.run.title)
     await message.reply_photo(card, caption=render.completion_caption(result))
 

@@ -8,6 +8,7 @@ from bot.edge.context import BotContext
 from bot.edge.handlers.common import command_text, is_command_for, message_of, person_of, reply, sent_at
 from bot.replies import render
 from bot.services import pledges, tracking
+from bot.services.results import LogUndone
 
 USAGE = "/update 24.5 Flyovers done (or a photo with that caption)"
 
@@ -66,5 +67,5 @@ async def undo(update: Update, context: BotContext) -> None:
     message = message_of(update)
     result = await pledges.undo_last(context.db, person_of(update).id, sent_at(message))
     in_group = message.chat.type != "private"
-    text = render.log_undone(result) if isinstance(result, pledges.LogUndone) else render.undone(result, in_group)
+    text = render.log_undone(result) if isinstance(result, LogUndone) else render.undone(result, in_group)
     await reply(update, text)
