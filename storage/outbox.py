@@ -51,29 +51,43 @@ def _due(not_before: datetime | None) -> str | None:
 
 
 def to_followers(
-    conn: sqlite3.Connection, fact: Fact, now: datetime, *, except_user: int, not_before: datetime | None = None
+    conn: sqlite3.Connection,
+    fact: Fact,
+    now: datetime,
+    *,
+    run_id: int,
+    except_user: int,
+    not_before: datetime | None = None,
 ) -> int:
-    """Queue `fact` for every follower but `except_user` (one statement), to go out no earlier than
-    `not_before` if given; how many."""
+    """Queue `fact` for every follower of the run but `except_user` (one statement), to go out no earlier
+    than `not_before` if given; how many."""
     fact_id = _fact(conn, fact, None, now)
     cur = conn.execute(
-        "INSERT INTO outbox (fact_id, chat_id, not_before) SELECT ?, user_id, ? FROM followers WHERE user_id != ?",
-        (fact_id, _due(not_before), except_user),
+        "INSERT INTO outbox (fact_id, chat_id, not_before)"
+        " SELECT ?, user_id, ? FROM followers WHERE run_id = ? AND user_id != ?",
+        (fact_id, _due(not_before), run_id, except_user),
     )
     return cur.rowcount
 
 
 def to_everyone(
-    conn: sqlite3.Connection, fact: Fact, now: datetime, *, topic: str, not_before: datetime | None = None
+    conn: sqlite3.Connection,
+    fact: Fact,
+    now: datetime,
+    *,
+    run_id: int,
+    topic: str,
+    not_before: datetime | None = None,
 ) -> int:
-    """Queue `fact` for every subscribed chat and every follower, each once, to go out no earlier than
-    `not_before` if given; how many."""
+    """Queue `fact` for every subscribed chat about the run and every follower of it, each once, to go out
+    no earlier than `not_before` if given; how many."""
     fact_id = _fact(conn, fact, topic, now)
     due = _due(not_before)
     cur = conn.execute(
-        "INSERT INTO outbox (fact_id, chat_id, not_before) SELECT ?, chat_id, ? FROM subscriptions"
-        " UNION SELECT ?, user_id, ? FROM followers",
-        (fact_id, due, fact_id, due),
+        "INSERT INTO outbox (fact_id, chat_id, not_before)"
+        " SELECT ?, s.chat_id, ? FROM chat_runs c JOIN subscriptions s ON s.chat_id = c.chat_id WHERE c.run_id = ?"
+        " UNION SELECT ?, user_id, ? FROM followers WHERE run_id = ?",
+        (fact_id, due, run_id, fact_id, due, run_id),
     )
     return cur.rowcount
 

@@ -18,7 +18,7 @@ class Subscription:
     kind: str
     title: str | None
     local_time: str  # HH:MM
-    timezone: str | None  # None: the current run's time zone
+    timezone: str | None  # None: the time zone of the run the chat is about
     starts_on: date
     subscribed_by: int | None
 
@@ -81,9 +81,17 @@ def move(conn: sqlite3.Connection, old_chat_id: int, new_chat_id: int) -> bool:
     return moved
 
 
-def zones(conn: sqlite3.Connection) -> list[str | None]:
-    """The time zones subscriptions are in (None: the run's)."""
-    rows = fetch_all(conn, "SELECT DISTINCT timezone FROM subscriptions")
+def zones(conn: sqlite3.Connection, run_id: int | None = None) -> list[str | None]:
+    """The time zones subscriptions are in (None: the run's): of the chats about `run_id`, or of all."""
+    if run_id is None:
+        rows = fetch_all(conn, "SELECT DISTINCT timezone FROM subscriptions")
+    else:
+        rows = fetch_all(
+            conn,
+            "SELECT DISTINCT s.timezone FROM chat_runs c JOIN subscriptions s ON s.chat_id = c.chat_id"
+            " WHERE c.run_id = ?",
+            (run_id,),
+        )
     return [row[0] for row in rows]
 
 
@@ -98,16 +106,17 @@ def due(
     since: str = "00:00",
     starts_by: date | None = None,
 ) -> list[int]:
-    """The chats subscribed in `timezone` whose time (HH:MM) is in [since, until], that started by their
-    local day `starts_by` (default `day`), and that have no delivery of `kind` for (run, day), or only one
+    """The chats about the run subscribed in `timezone` whose time (HH:MM) is in [since, until], that started by
+    their local day `starts_by` (default `day`), and that have no delivery of `kind` for (run, day), or only one
     that may be retried (ids only: a pass may reach a hundred thousand chats)."""
     rows = fetch_all(
         conn,
-        "SELECT s.chat_id FROM subscriptions s WHERE s.timezone IS ? AND s.local_time >= ? AND s.local_time <= ?"
+        "SELECT s.chat_id FROM chat_runs c JOIN subscriptions s ON s.chat_id = c.chat_id"
+        " WHERE c.run_id = ? AND s.timezone IS ? AND s.local_time >= ? AND s.local_time <= ?"
         " AND s.starts_on <= ?"
         " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.chat_id = s.chat_id AND d.kind = ?"
         " AND d.run_id = ? AND d.day = ? AND d.status <> 'retry') ORDER BY s.local_time, s.chat_id",
-        (timezone, since, until, (starts_by or day).isoformat(), kind, run_id, day.isoformat()),
+        (run_id, timezone, since, until, (starts_by or day).isoformat(), kind, run_id, day.isoformat()),
     )
     return [row[0] for row in rows]
 

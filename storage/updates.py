@@ -180,9 +180,9 @@ def latest(conn: sqlite3.Connection, run_id: int, limit: int, until: datetime | 
     ]
 
 
-def photo_of(conn: sqlite3.Connection, run_id: int, update_id: int) -> str | None:
-    """The Telegram file id of an update's photo, in this run only."""
-    row = fetch_one(conn, "SELECT photo_file_id FROM updates WHERE id = ? AND run_id = ?", (update_id, run_id))
+def photo_of(conn: sqlite3.Connection, update_id: int) -> str | None:
+    """The Telegram file id of an update's photo."""
+    row = fetch_one(conn, "SELECT photo_file_id FROM updates WHERE id = ?", (update_id,))
     return row[0] if row else None
 
 

@@ -70,7 +70,7 @@ async def unity(sim):
 async def pledged_crowd(sim: Simulator, size: int, logged_m=lambda i: 1_000) -> None:
     """`size` supporters of the current run, each with a 20.8 km pledge and one log on day 1 of
     `logged_m(i)` metres, written straight through the storage functions."""
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     at = sim.clock()
 
     def write(conn):

@@ -27,7 +27,7 @@ async def row(sim, delivery_id: int) -> sqlite3.Row:
 async def test_a_summary_and_the_final_summary_are_logged_with_their_chat_run_and_day(unity):
     unity.api.admins[FANS["id"]] = [ASHA]
     await unity.say(ASHA, "/subscribe", FANS)
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     unity.clock.now = datetime(2021, 8, 15, 21, 0, tzinfo=IST)
     [day1] = [c for c in await unity.run_jobs(SUMMARIES) if c.method in ("sendMessage", "sendPhoto") and c.text]
     unity.clock.now = datetime(2021, 8, 16, 12, 0, tzinfo=IST)
@@ -67,7 +67,7 @@ async def test_a_rejected_summary_keeps_telegrams_error(unity):
 
 
 async def test_claim_mark_and_read_back_every_field(unity):
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     now = datetime(2021, 8, 15, 15, 30, tzinfo=UTC)
     day = date(2021, 8, 15)
 

@@ -77,7 +77,7 @@ async def test_a_name_with_direction_controls_turns_nothing_around_anywhere(unit
 
 async def stored_as_before(sim, title: str, start_place: str = "Mumbai") -> None:
     """The run's names and a supporter who logged 3 km, as an earlier version stored them: controls and all."""
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     at = sim.clock()
 
     def write(conn):
@@ -129,7 +129,7 @@ async def test_a_run_named_with_direction_controls_is_stored_clean(sim):
         ORGANISER,
         "/newrun \u202eThe Unity Run | Mum\u200bbai | \u2067Statue\u2069 of Unity | 416 | 2021-08-15 | 2021-08-22",
     )
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     assert (run.title, run.start_place, run.end_place) == ("The Unity Run", "Mumbai", "Statue of Unity")
     assert clean(reply)
     refused = await sim.say(ORGANISER, "/newrun \u202e\u200b | A | B | 100 | 2021-09-01 | 2021-09-05")

@@ -209,7 +209,7 @@ def test_the_bot_process_survives_a_stop_and_a_kill_and_counts_every_update_once
     invite = telegram.updates.text(ORGANISER, "/invite companion")
     logs += [telegram.updates.text(fan, "/log 1") for fan in fans[130:in_group]]
     logs += [telegram.updates.text(fan, "/log 1", CLUB) for fan in fans[in_group:]]
-    telegram.hold = lambda call: call.chat_id == CLUB["id"] or (call.chat_id == ORGANISER.id and "start=" in call.text)
+    telegram.hold = lambda call: call.chat_id == CLUB["id"] or (call.chat_id == ORGANISER.id and call.text.startswith("Invite for"))
     for update in [*logs[:130], invite, *logs[130:]]:
         telegram.push(update)
     telegram.wait(lambda: telegram.held == 2, "the bot replies to the invite and in the group", bot)
@@ -228,7 +228,7 @@ def test_the_bot_process_survives_a_stop_and_a_kill_and_counts_every_update_once
     answers = [len(telegram.sent_to(fan.id)) for fan in fans[:in_group]]
     assert set(answers) <= {0, 1} and answers.count(1) >= in_group - 16
     assert len(telegram.sent_to(CLUB["id"])) == BURST - in_group
-    assert sum("start=" in text for text in telegram.sent_to(ORGANISER.id)) == 2  # lead, companion
+    assert sum(text.startswith("Invite for") for text in telegram.sent_to(ORGANISER.id)) == 2  # lead, companion
     with contextlib.closing(sqlite3.connect(tmp_path / "bot.db")) as db:
         rows, messages, metres = db.execute(
             "SELECT COUNT(*), COUNT(DISTINCT chat_id || ':' || message_id), SUM(metres) FROM logs"

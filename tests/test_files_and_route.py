@@ -49,7 +49,7 @@ async def test_an_organiser_sends_the_route_and_its_towns_become_checkpoints(uni
 
 async def test_only_an_organiser_sets_the_route(unity) -> None:
     reply = await unity.send_file(ASHA, "unity.gpx", route_file(), caption="/route")
-    assert reply == "Sorry, only the run's organisers can do that."
+    assert reply == "Sorry, only the run&#x27;s organisers can do that."
     assert await unity.query(checkpoints.of_run, 1) == []
 
 
@@ -163,7 +163,7 @@ async def test_checkpoint_commands(unity) -> None:
     assert "Removed the checkpoint Surat (km 270)" in await unity.say(ORGANISER, "/checkpoint remove surat")
     assert "no checkpoint called “Surat”" in await unity.say(ORGANISER, "/checkpoint remove Surat")
     assert "past its end" in await unity.say(ORGANISER, "/checkpoint Moon | 500")
-    assert "only the run's organisers" in await unity.say(MILIND, "/checkpoint X | 5")
+    assert "only the run&#x27;s organisers" in await unity.say(MILIND, "/checkpoint X | 5")
 
 
 async def test_a_checkpoint_passed_is_announced_once_and_given_back_by_undo(unity) -> None:

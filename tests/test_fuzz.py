@@ -80,7 +80,7 @@ class Bot:
         self.loop.close()
 
     async def stored(self) -> tuple:
-        run = await self.sim.query(runs.current)
+        run = await self.sim.query(runs.latest)
         totals = await self.sim.query(runners.totals, run.id)
         return (
             run,

@@ -300,7 +300,7 @@ async def test_position_with_a_huge_delay_says_the_limit_and_with_nothing_says_w
         f"I could not read “coarse please” as a position setting. Write one of: {usage}"
     )
     assert (await unity.say(ORGANISER, "/position DELAY 30 MINUTES")).startswith(
-        "📍 The public sees the runner&#x27;s position 30 min late."
+        "📍 The Unity Run: The public sees the runner&#x27;s position 30 min late."
     )
 
 

@@ -31,7 +31,7 @@ async def test_a_correction_under_a_delay_keeps_the_update_public_as_it_was_unti
     posted = sim.updates.text(MILIND, "/update 20 Flyovers done")
     await sim.send(posted)
     sim.clock.now = ist(15, 11)  # two hours on: the 20 km are public
-    before = await live.page(sim.db, sim.clock(), None)
+    before = await live.page(sim.db, "the-unity-run", sim.clock(), None)
     assert before is not None and before["progress"]["covered_m"] == 20_000
     assert "<b>20 km</b> of 416 km" in await sim.say(ASHA, "/progress")
 
@@ -39,7 +39,7 @@ async def test_a_correction_under_a_delay_keeps_the_update_public_as_it_was_unti
 
     # Right after the edit, the public still reads the update as it stood an hour ago: not 0 km, not 21 km.
     sim.clock.now = ist(15, 11, 1)
-    during = await live.page(sim.db, sim.clock(), None)
+    during = await live.page(sim.db, "the-unity-run", sim.clock(), None)
     assert during is not None
     assert during["progress"]["covered_m"] == 20_000
     assert [(u["distance_m"], u["note"]) for u in during["updates"]] == [(20_000, "Flyovers done")]
@@ -50,7 +50,7 @@ async def test_a_correction_under_a_delay_keeps_the_update_public_as_it_was_unti
 
     # An hour after the edit, the correction is public.
     sim.clock.now = ist(15, 12, 2)
-    after = await live.page(sim.db, sim.clock(), None)
+    after = await live.page(sim.db, "the-unity-run", sim.clock(), None)
     assert after is not None and after["progress"]["covered_m"] == 21_000
     assert [(u["distance_m"], u["note"]) for u in after["updates"]] == [(21_000, "Flyovers done, and the bridge")]
     assert "<b>21 km</b> of 416 km" in await sim.say(ASHA, "/progress")
@@ -62,16 +62,16 @@ async def test_the_pages_time_is_the_moment_it_is_read_so_a_hidden_position_does
     sim.clock.now = ist(15, 9)
     await sim.say(MILIND, "/update 20 Flyovers done")
     await sim.say(ASHA, "/pledge 10%")
-    first = await live.page(sim.db, sim.clock(), ASHA.id)  # the Mini App's viewer part
+    first = await live.page(sim.db, "the-unity-run", sim.clock(), ASHA.id)  # the Mini App's viewer part
     assert first is not None and first["generated_at"] == "2021-08-15T03:30:00Z"
 
     sim.clock.now = ist(15, 9, 10)  # nothing written meanwhile
-    quiet = await live.page(sim.db, sim.clock(), ASHA.id)
+    quiet = await live.page(sim.db, "the-unity-run", sim.clock(), ASHA.id)
     assert quiet is not None and quiet["generated_at"] == "2021-08-15T03:40:00Z"
 
     await sim.send(sim.updates.location(MILIND, 19.2, 72.9))  # hidden from the public
     sim.clock.now = ist(15, 9, 20)
-    after_write = await live.page(sim.db, sim.clock(), ASHA.id)
+    after_write = await live.page(sim.db, "the-unity-run", sim.clock(), ASHA.id)
     assert after_write is not None and after_write["generated_at"] == "2021-08-15T03:50:00Z"
     assert after_write["position"] is None and after_write["track"] == []
     assert _figures(after_write) == _figures(quiet)  # the hidden write changed nothing a viewer reads

@@ -25,6 +25,7 @@ def check_all(calls) -> int:
 
 
 async def test_long_astral_notes_from_many_runners_fit_every_message(unity):
+    await unity.say(ORGANISER, "/endrun")  # the Unity Run's group and supporters now mean the new run
     await unity.say(ORGANISER, "/newrun <b>Big</b> & <i>bold</i> | <a> | </b> | 416 | 2021-08-15 | 2021-08-22")
     for runner in RUNNERS:
         await unity.say(runner, f"/start {await invite(unity, 'lead')}")

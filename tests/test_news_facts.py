@@ -36,12 +36,20 @@ def test_news_comes_back_from_the_outbox_as_it_went_in(news: News) -> None:
     ("news", "text"),
     [
         (EXAMPLES[1], "🏃 <b>Ankita</b>: +10 km (day 2)\n15 km in all (companion, beside the route)"),
-        (EXAMPLES[2], "🎉 <b>Halfway!</b>\nThe Unity Run has passed 50% of its route on day 4: 208 km of 416 km.\n"
-                      "/progress for the details"),
-        (EXAMPLES[3], "🏁 <b>The finish!</b>\nThe full 416 km of The Unity Run is covered, on day 8.\n"
-                      "/progress for the details"),
-        (EXAMPLES[4], "📍 The Unity Run has passed <b>Vasai</b> (km 48.2) and <b>Virar</b> (km 60) on day 2.\n"
-                      "/progress for the details · /checkpoints for the way ahead"),
+        (
+            EXAMPLES[2],
+            "🎉 <b>Halfway!</b>\nThe Unity Run has passed 50% of its route on day 4: 208 km of 416 km.\n"
+            "/progress for the details",
+        ),
+        (
+            EXAMPLES[3],
+            "🏁 <b>The finish!</b>\nThe full 416 km of The Unity Run is covered, on day 8.\n/progress for the details",
+        ),
+        (
+            EXAMPLES[4],
+            "📍 The Unity Run has passed <b>Vasai</b> (km 48.2) and <b>Virar</b> (km 60) on day 2.\n"
+            "/progress for the details · /checkpoints for the way ahead",
+        ),
         (EXAMPLES[5], "🎉 <b>A quarter of the way!</b>"),
     ],
 )

@@ -27,7 +27,7 @@ async def test_aiosqlite_still_runs_a_function_on_its_thread_in_one_trip(tmp_pat
 
 async def test_a_read_during_a_transaction_that_rolls_back_never_shows_its_figure(unity):
     await unity.say(MILIND, "/update 24 Day one")
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     lead = next(t.runner for t in await unity.query(runners.totals, run.id) if t.runner.is_lead)
 
     def post_then_fail(conn):

@@ -267,7 +267,7 @@ def test_zones_and_roles():
     assert "not a known time zone" in refusal(parse_timezone, "../etc/passwd", "/subscribe")
     assert parse_role(" LEAD ", "/invite") == "lead"
     assert refusal(parse_role, "captain", "/invite") == (
-        "The role is lead or companion, not “captain”. Write it like: /invite"
+        "The role is lead, companion or organiser, not “captain”. Write it like: /invite"
     )
 
 

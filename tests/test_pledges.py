@@ -17,7 +17,7 @@ DAY1 = date(2021, 8, 15)
 
 
 async def current_run(sim: Simulator) -> runs.Run:
-    return await sim.query(runs.current)
+    return await sim.query(runs.latest)
 
 
 async def pledge_of(sim: Simulator, person: Person) -> pledges.Pledge | None:
@@ -156,10 +156,11 @@ async def test_bad_pledges_change_nothing(unity, command, says):
 async def test_pledge_reply_offers_5_10_25_percent(unity):
     calls = await unity.send(unity.updates.text(ASHA, "/pledge"))
     buttons = calls[0].params["reply_markup"]["inline_keyboard"][0]
+    run = await unity.query(runs.latest)
     assert [(b["text"], b["callback_data"]) for b in buttons] == [
-        ("5%", "pledge 5%"),
-        ("10%", "pledge 10%"),
-        ("25%", "pledge 25%"),
+        ("5%", f"pledge 5% {run.id}"),
+        ("10%", f"pledge 10% {run.id}"),
+        ("25%", f"pledge 25% {run.id}"),
     ]
 
 
@@ -436,6 +437,7 @@ async def test_a_new_run_starts_fresh(unity):
     await unity.say(ASHA, "/pledge")
     await unity.say(ASHA, "/log 5")
     await unity.say(ORGANISER, UNITY_RUN.replace("The Unity Run", "The Second Run"))
+    assert "Welcome to <b>The Second Run</b>" in await unity.say(ASHA, "/start the-second-run")
     assert "You have not pledged yet" in await unity.say(ASHA, "/mypledge")
     report = await unity.say(ASHA, "/supporters")
     assert "No pledges yet" in report and "👟 0 km logged" in report

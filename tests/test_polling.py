@@ -13,7 +13,7 @@ from bot.edge import exactly_once, handled, polling
 from bot.edge.concurrency import ChatOrder
 from bot.edge.context import HANDLED
 from bot.edge.jobs import HOUSEKEEPING
-from storage import followers, inbox
+from storage import inbox, supporters
 from storage.db import Database
 from tests.conftest import ASHA, DAY1_MORNING, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 from tests.test_runner_updates import totals
@@ -216,7 +216,12 @@ class Marks:
 
 
 def follow(user_id: int):
-    return lambda conn: followers.add(conn, user_id, DAY1_MORNING)
+    """A small write of any kind (a supporter's name saved)."""
+    return lambda conn: supporters.save(conn, user_id, "Asha", DAY1_MORNING)
+
+
+def saved_ids(conn):
+    return [row[0] for row in conn.execute("SELECT user_id FROM supporters ORDER BY user_id")]
 
 
 async def test_marks_join_only_transactions_that_change_rows_and_roll_back_with_them(tmp_path):
@@ -225,11 +230,11 @@ async def test_marks_join_only_transactions_that_change_rows_and_roll_back_with_
     view = db.with_marks(marks)
 
     def fail(conn):
-        followers.add(conn, 1, DAY1_MORNING)
+        follow(1)(conn)
         raise RuntimeError("the handler failed: its write and the mark are rolled back")
 
     try:
-        await view.transaction(lambda conn: followers.is_following(conn, 1))  # reads only
+        await view.transaction(saved_ids)  # reads only
         assert await db.read(lambda conn: inbox.handled_since(conn, DAY1_MORNING)) == set()
         with pytest.raises(RuntimeError):
             await view.transaction(fail)
@@ -238,7 +243,7 @@ async def test_marks_join_only_transactions_that_change_rows_and_roll_back_with_
         await view.transaction(follow(2))
         assert await db.read(lambda conn: inbox.handled_since(conn, DAY1_MORNING)) == {99}
         assert marks.written_marks == [(99, DAY1_MORNING)]
-        assert await db.read(lambda conn: followers.all_ids(conn)) == [2]
+        assert await db.read(saved_ids) == [2]
     finally:
         await db.close()
 

@@ -121,7 +121,7 @@ async def follow_the_run(sim: Simulator, policy: str, until: datetime = NOW) -> 
         "checkpoints": await sim.say(ASHA, "/checkpoints", FANS),
         "chart": await sim.say(ASHA, "/chart", FANS),
     }
-    page = await live.page(sim.db, sim.clock(), None)
+    page = await live.page(sim.db, "the-unity-run", sim.clock(), None)
     assert page is not None
     return Public(page, texts, news)
 
@@ -330,7 +330,7 @@ def print_figures() -> Iterator[None]:
 
 async def test_a_cached_page_follows_the_clock_under_a_delay_and_a_new_policy_at_once(unity):
     async def covered() -> int:
-        page = await live.page(unity.db, unity.clock(), None)
+        page = await live.page(unity.db, "the-unity-run", unity.clock(), None)
         assert page is not None
         return int(page["progress"]["covered_m"])
 

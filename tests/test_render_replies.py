@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from bot.demo.simulator import group_chat
 from bot.edge.jobs import SUMMARIES
 from bot.replies import render
+from storage import runs
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -29,7 +30,7 @@ async def test_subscribe_before_any_run_and_in_a_group_during_one(sim):
 
     assert before == (
         "✅ You will get the daily summary of the run at 21:00 (Asia/Kolkata time).\n"
-        "There is no run yet: the summaries start with the next run.\n" + CHANGE
+        "There is no run yet: the summaries start once this chat follows one (its link, or /runs).\n" + CHANGE
     )
     assert group == (
         "✅ This group will get the daily summary of <b>The Unity Run</b> at 06:00 (Asia/Kolkata time).\n"
@@ -54,12 +55,14 @@ async def test_unsubscribe_follow_and_unfollow_say_what_changed(unity):
     assert await unity.say(ASHA, "/unsubscribe") == "🔕 The daily summary here has stopped. /subscribe starts it again."
     assert await unity.say(ASHA, "/unsubscribe") == "There is no daily summary here to stop. /subscribe starts one."
     assert await unity.say(ASHA, "/follow") == (
-        "🔔 You will get a short message here for each runner update. /unfollow stops them."
+        "🔔 You will get a short message here for each update of The Unity Run. /unfollow stops them."
     )
-    assert await unity.say(ASHA, "/follow") == "You follow the runners already. /unfollow stops the messages."
-    assert await unity.say(ASHA, "/unfollow") == "🔕 No more update messages. /follow turns them back on."
+    assert await unity.say(ASHA, "/follow") == "You follow The Unity Run already. /unfollow stops the messages."
     assert await unity.say(ASHA, "/unfollow") == (
-        "You were not following the runners. /follow sends you a message for each update."
+        "🔕 No more update messages of The Unity Run. /follow turns them back on."
+    )
+    assert await unity.say(ASHA, "/unfollow") == (
+        "You were not following The Unity Run. /follow sends you a message for each update."
     )
 
 
@@ -205,10 +208,16 @@ def test_an_empty_bar_has_no_filled_cell():
     assert render.bar(0.999) == "█" * 19 + "░"
 
 
-def test_day_and_invite_wording():
+async def test_day_and_invite_wording(unity):
+    run = await unity.query(runs.latest)
     assert render.day_text(date(2021, 8, 5)) == "5 Aug 2021"
-    assert render.invite_link("UnityRunBot", "tok", "lead", datetime(2021, 8, 16, 1, 30, tzinfo=UTC)) == (
-        "Invite for a lead runner, valid once until 16 Aug 2021 01:30 UTC:\nhttps://t.me/UnityRunBot?start=tok"
+    assert render.invite_link("UnityRunBot", run, "tok", "lead", datetime(2021, 8, 16, 1, 30, tzinfo=UTC)) == (
+        "Invite for a lead runner of The Unity Run, valid once until 16 Aug 2021 01:30 UTC:\n"
+        "https://t.me/UnityRunBot?start=tok"
+    )
+    assert render.invite_link("UnityRunBot", run, "tok", "organiser", datetime(2021, 8, 16, 1, 30, tzinfo=UTC)) == (
+        "Invite for a co-organiser of The Unity Run, valid once until 16 Aug 2021 01:30 UTC:\n"
+        "https://t.me/UnityRunBot?start=tok"
     )
 
 

@@ -166,7 +166,9 @@ async def test_organiser_replies_read_in_full(sim):
     assert created == (
         "🏁 New run: <b>The &lt;Unity&gt; Run</b>: Mumbai → Statue of Unity\n"
         "416 km, 15 Aug 2021 to 22 Aug 2021 (8 days), time zone Asia/Kolkata.\n"
-        "Invite runners with /invite lead or /invite companion."
+        "Invite runners with /invite lead or /invite companion, co-organisers with /invite organiser.\n"
+        "Supporters join at https://t.me/UnityRunBot?start=the-unity-run\n"
+        "Add me to a group for it: https://t.me/UnityRunBot?startgroup=the-unity-run"
     )
     assert distance == "Distance of The &lt;Unity&gt; Run: 416 km → 420 km."
     assert end == "End date of The &lt;Unity&gt; Run: 22 Aug 2021 → 23 Aug 2021."

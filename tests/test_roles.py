@@ -17,7 +17,7 @@ ORGANISER_COMMANDS = [
 
 async def snapshot(sim):
     def read(conn):
-        run = runs.current(conn)
+        run = runs.latest(conn)
         (invite_count,) = conn.execute("SELECT COUNT(*) FROM invites").fetchone()
         return run, runners.totals(conn, run.id), invite_count
 
@@ -29,7 +29,10 @@ async def snapshot(sim):
 async def test_organiser_commands_refuse_everyone_else(unity, command, who):
     before = await snapshot(unity)
     reply = await unity.say(who, command)
-    assert reply == "Sorry, only the run's organisers can do that."
+    if command.startswith("/newrun"):
+        assert reply == "Sorry, only the bot&#x27;s operators can start a run here."
+    else:
+        assert reply == "Sorry, only the run&#x27;s organisers can do that."
     assert await snapshot(unity) == before
 
 
@@ -44,8 +47,8 @@ async def test_runner_commands_refuse_supporters(unity, command):
 async def test_organiser_refusal_in_a_group(unity):
     fans = group_chat(-1001234567890, "Unity Run fans")
     calls = await unity.send(unity.updates.text(ASHA, "/endrun@UnityRunBot", fans))
-    assert [(c.chat_id, c.text) for c in calls] == [(fans["id"], "Sorry, only the run's organisers can do that.")]
-    assert (await unity.query(runs.current)).ended_at is None
+    assert [(c.chat_id, c.text) for c in calls] == [(fans["id"], "Sorry, only the run&#x27;s organisers can do that.")]
+    assert (await unity.query(runs.latest)).ended_at is None
 
 
 async def test_help_lists_the_commands_of_each_role(unity):

@@ -31,6 +31,7 @@ def describe_place(placement: Placement, checkpoints: tuple[Checkpoint, ...]) ->
     """The words a reply uses for a place: the domain's values, the replies' text."""
     return place_text(nearby(placement, checkpoints))
 
+
 NORTH_PER_M = 180 / (math.pi * EARTH_RADIUS_M)  # degrees of latitude per metre
 
 

@@ -8,7 +8,7 @@ from tests.conftest import ANKITA, ASHA, DAY1_MORNING, MILIND, ORGANISER, UNITY_
 
 
 async def totals(sim) -> dict[str, int]:
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     return {t.runner.name: t.metres for t in await sim.query(runners.totals, run.id)}
 
 
@@ -16,7 +16,7 @@ async def test_update_with_note_is_stored_for_the_local_day(unity):
     unity.clock.advance(hours=11)
     reply = await unity.say(MILIND, "/update 24,5 km Flyovers done")
     assert "Posted <b>24.5 km</b> for day 1" in reply
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     [entry] = await unity.query(updates.of_day, run.id, date(2021, 8, 15))
     assert (entry.update.metres, entry.update.note) == (24_500, "Flyovers done")
 
@@ -62,7 +62,7 @@ async def test_editing_an_update_corrects_it_and_never_adds(unity):
     calls = await unity.send(unity.updates.edit(original, text="/update 24 corrected figure"))
     assert "Corrected: 28 km → <b>24 km</b>" in calls[0].text
     assert (await totals(unity))["Milind Soman"] == 24_000
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     [entry] = await unity.query(updates.of_day, run.id, date(2021, 8, 15))
     assert entry.update.note == "corrected figure"
 
@@ -130,7 +130,7 @@ async def test_location_and_live_location_move_the_latest_position(unity):
     assert "Position saved" in (await unity.send(share))[0].text
     unity.clock.advance(hours=2)
     assert await unity.send(unity.updates.edit(share, location={"latitude": 19.5, "longitude": 72.9})) == []
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     latest = await unity.query(positions.latest, run.id)
     assert (latest.latitude, latest.longitude, latest.runner_name) == (19.5, 72.9, "Milind Soman")
     assert "mlat=19.50000" in await unity.say(ASHA, "/progress")
@@ -140,7 +140,7 @@ async def test_location_and_live_location_move_the_latest_position(unity):
 async def test_location_from_a_supporter_is_refused(unity):
     calls = await unity.send(unity.updates.location(ASHA, 19.0, 72.8))
     assert "Only the runners" in calls[0].text
-    assert await unity.query(positions.latest, (await unity.query(runs.current)).id) is None
+    assert await unity.query(positions.latest, (await unity.query(runs.latest)).id) is None
 
 
 async def test_today_before_anyone_posted(unity):

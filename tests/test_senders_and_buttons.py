@@ -53,7 +53,7 @@ def texts(calls) -> list[str]:
 
 
 async def stored(sim) -> tuple:
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     return (
         [(t.runner.name, t.metres) for t in await sim.query(runners.totals, run.id)],
         await sim.query(pledges.totals, run.id),
@@ -81,7 +81,7 @@ async def test_an_invite_cannot_be_used_by_a_group_or_a_channel(sim, sender):
     token = await invite(sim, "lead")
     calls = await sim.send(sender(sim.updates.text(ASHA, f"/start {token}", FANS)))
     assert ASK_AS_YOURSELF in texts(calls)[0]
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     assert await sim.query(runners.totals, run.id) == []
     assert "Welcome" in await sim.say(MILIND, f"/start {token}")  # the invite is still unused
 
@@ -98,7 +98,7 @@ async def test_a_location_from_a_group_or_a_forward_is_not_the_runners_position(
     payload["message"]["chat"] = FANS
     assert await unity.send(as_group(payload)) == []
     assert await unity.send(forwarded(unity.updates.location(MILIND, 21.1, 72.8))) == []
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     assert await unity.query(positions.latest, run.id) is None
     assert "Position saved" in texts(await unity.send(unity.updates.location(MILIND, 21.2, 72.7)))[0]
 
@@ -130,7 +130,7 @@ async def test_a_forwarded_command_does_nothing(unity, automatic, command):
     calls = await unity.send(forwarded(unity.updates.text(sender, command, chat), automatic))
     assert calls == []
     assert (await stored(unity), await unity.query(subscriptions.zones)) == before
-    assert (await unity.query(runs.current)).ended_at is None
+    assert (await unity.query(runs.latest)).ended_at is None
 
 
 async def test_an_edit_of_a_forwarded_update_does_nothing(unity):
@@ -140,7 +140,7 @@ async def test_an_edit_of_a_forwarded_update_does_nothing(unity):
     edit = unity.updates.edit(original, text="/update 30")
     assert edit["edited_message"]["forward_origin"]  # the edit of a forward is a forward too
     assert await unity.send(edit) == []
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     assert await unity.query(updates.of_day, run.id, date(2021, 8, 15)) == []
 
 
@@ -177,17 +177,18 @@ async def test_an_edit_of_an_update_or_log_of_an_earlier_run_never_rewrites_it(u
     log = unity.updates.text(ASHA, "/log 5")
     await unity.send(update)
     await unity.send(log)
-    old = await unity.query(runs.current)
+    old = await unity.query(runs.latest)
     await unity.say(ORGANISER, "/endrun")
     await unity.say(ORGANISER, UNITY_RUN.replace("The Unity Run", "The Second Run"))
     await unity.say(MILIND, f"/start {await invite(unity, 'lead')}")
 
-    assert "earlier run" in texts(await unity.send(unity.updates.edit(update, text="/update 50")))[0]
-    assert "earlier run" in texts(await unity.send(unity.updates.edit(log, text="/log 9")))[0]
+    # an edit changes what the message made, in its own run, which has ended: never the new run
+    assert "The Unity Run has ended" in texts(await unity.send(unity.updates.edit(update, text="/update 50")))[0]
+    assert "The Unity Run has ended" in texts(await unity.send(unity.updates.edit(log, text="/log 9")))[0]
     [entry] = await unity.query(updates.of_day, old.id, date(2021, 8, 15))
     assert entry.update.metres == 24_000
     assert (await unity.query(logs.last_of, old.id, ASHA.id)).metres == 5_000
-    new = await unity.query(runs.current)
+    new = await unity.query(runs.latest)
     assert await unity.query(updates.of_day, new.id, date(2021, 8, 15)) == []
 
 
@@ -220,7 +221,7 @@ async def test_an_update_edited_into_a_log_is_not_counted_twice(unity):
     await unity.send(original)
     calls = await unity.send(unity.updates.edit(original, text="/log 24"))
     assert "it stays one" in texts(calls)[0]
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     assert await unity.query(logs.last_of, run.id, MILIND.id) is None
     assert (await stored(unity))[0] == [("Milind Soman", 24_000), ("Ankita Konwar", 0)]
 

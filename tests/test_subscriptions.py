@@ -5,7 +5,7 @@ import pytest
 import storage.db
 from bot.demo.simulator import FAKE_TOKEN, group_chat
 from bot.ops.config import ConfigError, parse_settings
-from storage import followers, subscriptions
+from storage import followers, runs, subscriptions
 from storage.db import Database
 from tests.conftest import ASHA, RAVI
 
@@ -132,7 +132,7 @@ async def test_a_user_who_blocks_the_bot_stops_following(unity):
 
     await unity.send(unity.updates.my_membership(RAVI.private_chat(), RAVI, "member", "kicked"))
 
-    assert not await unity.query(followers.is_following, RAVI.id)
+    assert not await unity.query(lambda conn: followers.is_following(conn, runs.latest(conn).id, RAVI.id))
     assert await subscription(unity, RAVI.id) is None
 
 
@@ -149,20 +149,20 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscription(unity):
 
 
 async def test_follow_and_unfollow_in_a_private_chat(unity):
-    assert "You will get a short message here for each runner update" in await unity.say(ASHA, "/follow")
-    assert "You follow the runners already" in await unity.say(ASHA, "/follow")
-    assert await unity.query(followers.is_following, ASHA.id)
+    assert "You will get a short message here for each update of The Unity Run" in await unity.say(ASHA, "/follow")
+    assert "You follow The Unity Run already" in await unity.say(ASHA, "/follow")
+    assert await unity.query(lambda conn: followers.is_following(conn, runs.latest(conn).id, ASHA.id))
 
     assert "No more update messages" in await unity.say(ASHA, "/unfollow")
     assert "You were not following" in await unity.say(ASHA, "/unfollow")
-    assert not await unity.query(followers.is_following, ASHA.id)
+    assert not await unity.query(lambda conn: followers.is_following(conn, runs.latest(conn).id, ASHA.id))
 
 
 async def test_follow_in_a_group_says_to_write_privately(unity):
     reply = await unity.say(ASHA, "/follow", FANS)
 
     assert reply == "Send /follow to me in a private chat (@UnityRunBot): the messages come to you there."
-    assert not await unity.query(followers.is_following, ASHA.id)
+    assert not await unity.query(lambda conn: followers.is_following(conn, runs.latest(conn).id, ASHA.id))
 
 
 async def tables(db: Database) -> set[str]:

@@ -13,7 +13,7 @@ from bot.edge import delivery
 from bot.edge.jobs import SUMMARIES
 from bot.replies import render
 from bot.services import summaries
-from storage import deliveries, followers, subscriptions
+from storage import deliveries, followers, runs, subscriptions
 from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN, invite
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -213,7 +213,7 @@ async def test_forbidden_ends_the_subscription_and_the_others_still_get_theirs(u
     assert sorted(c.chat_id for c in sent) == sorted([FANS["id"], FAMILY["id"], RAVI.id])  # each tried once
     assert await unity.query(subscriptions.get, FANS["id"]) is None
     assert await unity.query(subscriptions.get, RAVI.id) is None
-    assert not await unity.query(followers.is_following, RAVI.id)
+    assert not await unity.query(lambda conn: followers.is_following(conn, runs.latest(conn).id, RAVI.id))
     assert await unity.query(subscriptions.get, FAMILY["id"]) is not None
     assert await tick(unity, ist(16, 21, 0)) != []  # the family group goes on
     assert [d.status for d in await unity.query(deliveries.of_chat, FAMILY["id"])] == ["sent", "sent"]
@@ -430,7 +430,9 @@ async def test_a_few_thousand_chats_each_get_one_summary_rendered_once(tmp_path,
         await post_day1(sim)
 
         def subscribe_all(conn):
+            run = runs.latest(conn)
             for n in range(chats):
+                runs.set_chat_run(conn, -1_000_000_000_000 - n, run.id, None, clock())
                 subscriptions.upsert(
                     conn,
                     chat_id=-1_000_000_000_000 - n,

@@ -125,7 +125,7 @@ async def test_progress_today_and_a_summary_pass_on_any_accepted_end_date(world,
 )
 async def test_end_dates_too_far_or_before_the_start_are_refused(world, command, says):
     assert says in await world.say(ORGANISER, command)
-    assert (await world.query(runs.current)).end_date == date(2021, 8, 22)
+    assert (await world.query(runs.latest)).end_date == date(2021, 8, 22)
 
 
 async def test_a_new_run_ending_in_the_year_9999_is_refused(world):
@@ -141,13 +141,13 @@ def test_a_projected_finish_past_the_year_9999_is_not_shown():
 
 async def test_a_run_ending_on_the_last_day_of_the_calendar_breaks_no_summary_pass(world):
     """A database written before the end date was bounded: the job still runs, for this run and others."""
-    run = await world.query(runs.current)
+    run = await world.query(runs.latest)
     await world.db.transaction(lambda conn: runs.set_end_date(conn, run.id, date.max))
     world.clock.now = datetime(2021, 8, 15, 22, tzinfo=IST).astimezone(UTC)
     calls = await world.run_jobs(SUMMARIES)
     assert any(c.chat_id == HOME["id"] for c in calls)
     assert "Day 1 of" in await world.say(ASHA, "/progress")
-    assert summaries.final_day(await world.query(runs.current)) == date.max
+    assert summaries.final_day(await world.query(runs.latest)) == date.max
 
 
 async def test_a_chat_in_an_unknown_time_zone_does_not_stop_the_others(world):
@@ -172,4 +172,4 @@ async def test_a_time_zone_unreadable_for_any_reason_is_refused_in_words(unity, 
     assert await unity.query(subscriptions.get, RAVI.id) is None
     reply = await unity.say(ORGANISER, f"/newrun Second | A | B | 100 | 2021-09-01 | 2021-09-05 | {zone}")
     assert "is not a known time zone (e.g. Asia/Kolkata)" in reply and "went wrong" not in reply
-    assert (await unity.query(runs.current)).title == "The Unity Run"
+    assert (await unity.query(runs.latest)).title == "The Unity Run"

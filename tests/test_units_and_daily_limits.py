@@ -15,12 +15,12 @@ FANS = group_chat(-100500, "Unity Run Fans")
 
 
 async def day_updates(sim) -> list[tuple[int, str | None]]:
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     return [(e.update.metres, e.update.note) for e in await sim.query(updates.of_day, run.id, DAY1)]
 
 
 async def logged_m(sim, person) -> int:
-    run = await sim.query(runs.current)
+    run = await sim.query(runs.latest)
     found = await sim.query(pledges.get, run.id, person.id)
     return found.logged_m if found else 0
 
@@ -91,7 +91,7 @@ async def test_update_refuses_what_it_cannot_read(unity, text, says):
 async def test_log_reads_the_units(unity, text, metres, note):
     unity.clock.advance(hours=11)
     reply = await unity.say(ASHA, text)
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     stored = await unity.query(logs.last_of, run.id, ASHA.id)
     if metres is None:
         assert "outside them" in reply and stored is None
@@ -136,7 +136,7 @@ async def test_three_logs_of_300_do_not_top_the_supporters_or_the_summary(unity)
     assert all("more than a person walks or runs in a day (161 km)" in r for r in replies)
     assert await logged_m(unity, ASHA) == 0
     assert "Asha" not in await unity.say(RAVI, "/supporters")
-    run = await unity.query(runs.current)
+    run = await unity.query(runs.latest)
     day = await unity.query(summaries.day_activity, run, DAY1)
     assert (day.top_name, day.top_today_m) == ("Ravi", 12_000)
 

@@ -26,7 +26,6 @@ AT_CHECKPOINT_M = 500
 """Closer than this to a checkpoint's km, a position is "at" it."""
 
 
-
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between two points given in degrees."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

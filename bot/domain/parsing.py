@@ -15,7 +15,8 @@ from bot.domain.units import km
 
 MAX_UPDATE_M = 300_000
 MAX_RUN_M = 100_000_000
-ROLES = ("lead", "companion")
+ROLES = ("lead", "companion", "organiser")
+ROLE_SPELLINGS = {"organizer": "organiser", "co-organiser": "organiser", "co-organizer": "organiser"}
 
 # A number with an optional decimal point or comma, then an optional unit word. Anything else ("nan",
 # "inf", "1e309", "-5") fails the pattern, so Decimal only ever sees plain digits.
@@ -259,8 +260,9 @@ def parse_subscription(text: str, usage: str) -> tuple[str | None, str | None]:
 
 def parse_role(text: str, usage: str) -> str:
     role = text.strip().lower() or "lead"
+    role = ROLE_SPELLINGS.get(role, role)
     if role not in ROLES:
-        raise UserError(f"The role is lead or companion, not “{_clip(text)}”. Write it like: {usage}")
+        raise UserError(f"The role is lead, companion or organiser, not “{_clip(text)}”. Write it like: {usage}")
     return role
 
 

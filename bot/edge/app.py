@@ -17,7 +17,9 @@ from bot.domain.errors import UserError
 from bot.edge import commands, exactly_once, handlers, jobs, outbox
 from bot.edge.concurrency import ChatOrder
 from bot.edge.context import CLOCK, DB, HANDLED, SETTINGS, BotContext, system_clock
+from bot.edge.handlers import which_run
 from bot.ops.config import Settings
+from bot.services.scope import WhichRun
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data.update({SETTINGS: settings, CLOCK: clock})
-    handlers.register(app, settings.admin_ids)
+    handlers.register(app)
     app.add_error_handler(on_error)
     return app
 
@@ -93,6 +95,12 @@ async def publish_commands(app: Application, settings: Settings) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """A UserError is the answer to bad input; anything else is logged and apologised for."""
     error = context.error
+    if isinstance(error, WhichRun) and isinstance(update, Update) and update.message is not None:
+        try:
+            await which_run.ask(update, error)
+        except TelegramError as exc:
+            log.warning("Could not ask which run: %s", exc)
+        return
     if isinstance(error, UserError):
         text = escape(error.text)
     else:

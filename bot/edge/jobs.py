@@ -63,11 +63,13 @@ async def send_summaries(context: BotContext) -> None:
     except Exception:
         log.exception("Could not work out which summaries are due; the pace reminders go on")
         batches = []
-    buttons = {private: live_page.button(context.settings, private) for private in (True, False)}
     for batch in batches:
         try:
             text = render.daily_summary(batch.summary, render.supporters_of_day(batch.supporters, batch.summary.final))
             picture = await photos.chart(context.bot_data, batch.chart)
+            buttons = {
+                private: live_page.button(context.settings, private, batch.summary.run) for private in (True, False)
+            }
             messages = (Outgoing(chat_id, text, picture, buttons[chat_id > 0]) for chat_id in batch.chat_ids)
             tally = await delivery.deliver(context.application, messages, batch.key)
         except Exception:
@@ -82,11 +84,9 @@ async def send_summaries(context: BotContext) -> None:
 
 async def send_nudges(context: BotContext) -> None:
     """The day's pace reminders, in the same pass as the summaries (at the default summary time)."""
-    due = await nudges.due(context.db, context.now(), context.settings.summary_time)
-    if due is None:
-        return
-    messages = (Outgoing(b.user_id, render.nudge(b, due.run, due.key.day)) for b in due.behind)
-    tally = await delivery.deliver(context.application, messages, due.key)
-    if Outcome.FAILED not in tally:  # else the next pass tries again what may be retried
-        await nudges.day_done(context.db, due.key, context.now())
-    log.info("Nudges of day %s to %d supporters: %s", due.key.day, len(due.behind), dict(tally))
+    for due in await nudges.due(context.db, context.now(), context.settings.summary_time):
+        messages = (Outgoing(b.user_id, render.nudge(b, due.run, due.key.day)) for b in due.behind)
+        tally = await delivery.deliver(context.application, messages, due.key)
+        if Outcome.FAILED not in tally:  # else the next pass tries again what may be retried
+            await nudges.day_done(context.db, due.key, context.now())
+        log.info("Nudges of %s, day %s, to %d supporters: %s", due.run.slug, due.key.day, len(due.behind), dict(tally))

@@ -25,6 +25,7 @@ from bot.web.listen_error import CannotListen, listen_problem
 from bot.web.server import WebServer, create_web_app, open_files_limit, serve
 from storage import outbox
 from storage.db import Database
+from storage.runs import Run
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,11 @@ class BotPageSource:
         db: Database = self.app.bot_data[DB]
         return db
 
-    async def page(self, viewer_user_id: int | None) -> dict[str, Any] | None:
-        return await live.page(self.db, self.app.bot_data[CLOCK](), viewer_user_id)
+    async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any] | None:
+        return await live.page(self.db, slug, self.app.bot_data[CLOCK](), viewer_user_id)
+
+    async def index(self) -> dict[str, Any]:
+        return await live.index(self.db, self.app.bot_data[CLOCK]())
 
     async def photo(self, photo_id: str) -> bytes | None:
         """The photo's bytes while its update stands: the database is asked every time (an update undone takes
@@ -121,11 +125,17 @@ async def _menu_button(app: Application, url: str) -> None:
         log.warning("Could not set the menu button to the live page: %s", exc)
 
 
-def button(settings: Settings, private: bool) -> InlineKeyboardMarkup | None:
-    """A button to the page (PUBLIC_URL): a Mini App in a private chat, a link in a group (Telegram
-    opens Mini App buttons only in private chats)."""
-    if not settings.public_url:
+def page_url(settings: Settings, run: Run) -> str | None:
+    """The address of the run's page (PUBLIC_URL/r/<slug>)."""
+    return f"{settings.public_url.rstrip('/')}/r/{run.slug}" if settings.public_url else None
+
+
+def button(settings: Settings, private: bool, run: Run) -> InlineKeyboardMarkup | None:
+    """A button to the run's page: a Mini App in a private chat, a link in a group (Telegram opens Mini App
+    buttons only in private chats)."""
+    url = page_url(settings, run)
+    if url is None:
         return None
     if private:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(BUTTON, web_app=WebAppInfo(settings.public_url))]])
-    return InlineKeyboardMarkup([[InlineKeyboardButton(BUTTON, url=settings.public_url)]])
+        return InlineKeyboardMarkup([[InlineKeyboardButton(BUTTON, web_app=WebAppInfo(url))]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(BUTTON, url=url)]])

@@ -103,7 +103,11 @@ async def read_route_bounded(data: bytes, timeout_s: float = DEFAULT_TIMEOUT_S) 
     """`read_route` in a bounded child process (see bot.files.bounded_read); RouteFileError on any failure."""
     check_size(len(data), RouteFileError, ROUTE_SEND_INSTEAD)
     payload = await run_bounded(
-        f"{__name__}:read_route_dict", data, "route.gpx", error=RouteFileError, send_instead=ROUTE_SEND_INSTEAD,
+        f"{__name__}:read_route_dict",
+        data,
+        "route.gpx",
+        error=RouteFileError,
+        send_instead=ROUTE_SEND_INSTEAD,
         timeout_s=timeout_s,
     )
     return PlannedRoute.from_dict(payload)

@@ -37,9 +37,14 @@ class Settings:
     web_port: int | None = None  # the live page's port; None: no page
     web_host: str = "127.0.0.1"
     public_url: str | None = None  # the page's https address, for the buttons and the Mini App
+    anyone_creates_runs: bool = False  # True: anyone may /newrun; False: only the operators (ADMIN_IDS)
 
-    def is_organiser(self, user_id: int | None) -> bool:
+    def is_operator(self, user_id: int | None) -> bool:
+        """The bot's operators (ADMIN_IDS): they create runs and may organise any run (they host it)."""
         return user_id in self.admin_ids
+
+    def may_create_runs(self, user_id: int | None) -> bool:
+        return user_id is not None and (self.anyone_creates_runs or self.is_operator(user_id))
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -78,7 +83,15 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         web_port=_port(get("WEB_PORT")),
         web_host=get("WEB_HOST", "127.0.0.1"),
         public_url=_public_url(get("PUBLIC_URL")),
+        anyone_creates_runs=_yes_or_no("ANYONE_CREATES_RUNS", get("ANYONE_CREATES_RUNS", "no")),
     )
+
+
+def _yes_or_no(name: str, text: str) -> bool:
+    answers = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+    if text.lower() not in answers:
+        raise ConfigError(f"{name} must be yes or no, not {text!r}")
+    return answers[text.lower()]
 
 
 def _ascii(name: str, value: str) -> str:

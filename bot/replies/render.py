@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the services render their outbox messages with this module:
         DayActivity,
         DaySummary,
         Joined,
+        JoinedRun,
         Logged,
         LogUndone,
         Pledged,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the services render their outbox messages with this module:
         ProgressReport,
         Reminders,
         RunnerDayLine,
+        RunsView,
         Standing,
         Subscribed,
         SupportersReport,
@@ -223,12 +225,35 @@ def undone(result: Undone, in_group: bool = False) -> str:
     return f"{head}\n{kept or f'Your total: {km(result.runner_total_m)} km.'}"
 
 
-def run_created(run: Run) -> str:
+def run_created(run: Run, bot_username: str) -> str:
     days = (run.end_date - run.start_date).days + 1
     return (
         f"🏁 New run: {run_heading(run)}\n"
         f"{km(run.distance_m)} km, {day_text(run.start_date)} to {day_text(run.end_date)} ({days} days), "
-        f"time zone {escape(run.timezone)}.\nInvite runners with /invite lead or /invite companion."
+        f"time zone {escape(run.timezone)}.\n"
+        f"Invite runners with /invite lead or /invite companion, co-organisers with /invite organiser.\n"
+        f"{run_links(run, bot_username)}"
+    )
+
+
+def run_links(run: Run, bot_username: str) -> str:
+    """A run's public links: supporters join by the first, a group adds the bot for it by the second."""
+    return (
+        f"Supporters join at https://t.me/{bot_username}?start={run.slug}\n"
+        f"Add me to a group for it: https://t.me/{bot_username}?startgroup={run.slug}"
+    )
+
+
+def run_ended(run: Run) -> str:
+    return f"🏁 {name_html(run.title)} is closed where it stands. /progress shows the final figures."
+
+
+def listing(run: Run, bot_username: str) -> str:
+    if run.listed:
+        return f"📣 {name_html(run.title)} is listed: on the index page and offered in /runs. /unlist hides it."
+    return (
+        f"🙈 {name_html(run.title)} is unlisted: off the index page and /runs; its links still work.\n"
+        f"{run_links(run, bot_username)}\n/list shows it again."
     )
 
 
@@ -244,9 +269,10 @@ def end_changed(change: Change) -> str:
     )
 
 
-def invite_link(bot_username: str, token: str, role: str, expires_at: datetime) -> str:
+def invite_link(bot_username: str, run: Run, token: str, role: str, expires_at: datetime) -> str:
+    who = "a co-organiser" if role == "organiser" else f"a {role} runner"
     return (
-        f"Invite for a {role} runner, valid once until {expires_at:%d %b %Y %H:%M} UTC:\n"
+        f"Invite for {who} of {name_html(run.title)}, valid once until {expires_at:%d %b %Y %H:%M} UTC:\n"
         f"https://t.me/{bot_username}?start={token}"
     )
 
@@ -294,6 +320,11 @@ def cut_within(text: str, limit: int) -> int:
 
 
 def joined(result: Joined) -> str:
+    if result.runner is None:
+        return (
+            f"🤝 Welcome! You now organise {run_heading(result.run)} with its other organisers.\n"
+            "/help lists what organisers can do; in this chat they act on this run (/runs changes it)."
+        )
     role = "the lead runner" if result.runner.is_lead else "a companion runner"
     return (
         f"Welcome, {name_html(result.runner.name)}! You are {role} of {run_heading(result.run)}.\n"
@@ -403,7 +434,7 @@ def subscribed(result: Subscribed) -> str:
     what = f"the daily summary of <b>{name_html(run.title)}</b>" if run else "the daily summary of the run"
     lines = [f"✅ {who} will get {what} at {sub.local_time} ({escape(result.zone)} time)."]
     if run is None:
-        lines.append("There is no run yet: the summaries start with the next run.")
+        lines.append("There is no run yet: the summaries start once this chat follows one (its link, or /runs).")
     elif sub.starts_on <= run.end_date:
         lines.append(f"The first one comes on {day_text(max(sub.starts_on, run.start_date))}.")
     lines.append("Change it with /subscribe HH:MM [time zone], stop it with /unsubscribe.")
@@ -416,16 +447,18 @@ def unsubscribed(ended: bool) -> str:
     return "There is no daily summary here to stop. /subscribe starts one."
 
 
-def followed(new: bool) -> str:
+def followed(run: Run, new: bool) -> str:
+    title = name_html(run.title)
     if new:
-        return "🔔 You will get a short message here for each runner update. /unfollow stops them."
-    return "You follow the runners already. /unfollow stops the messages."
+        return f"🔔 You will get a short message here for each update of {title}. /unfollow stops them."
+    return f"You follow {title} already. /unfollow stops the messages."
 
 
-def unfollowed(ended: bool) -> str:
+def unfollowed(run: Run, ended: bool) -> str:
+    title = name_html(run.title)
     if ended:
-        return "🔕 No more update messages. /follow turns them back on."
-    return "You were not following the runners. /follow sends you a message for each update."
+        return f"🔕 No more update messages of {title}. /follow turns them back on."
+    return f"You were not following {title}. /follow sends you a message for each update."
 
 
 def hello_group(run: Run | None, summary_time: str, zone: str) -> str:
@@ -613,7 +646,7 @@ def chart_caption(figures: ChartData) -> str:
     )
 
 
-def position_policy(policy: PositionPolicy) -> str:
+def position_policy(policy: PositionPolicy, run: Run) -> str:
     """The reply to /position: what the public sees from now on, exactly (bot.domain.position_privacy)."""
     what = {
         PositionMode.LIVE: [
@@ -644,10 +677,9 @@ def position_policy(policy: PositionPolicy) -> str:
     }[policy.mode]
     return "\n".join(
         [
-            f"📍 {escape(policy.describe())}",
+            f"📍 {name_html(run.title)}: {escape(policy.describe())}",
             *(escape(line) for line in what),
-            "Under every setting, notes and photos are public as the runners write them: a landmark says where"
-            " it is.",
+            "Under every setting, notes and photos are public as the runners write them: a landmark says where it is.",
             "/progress, /today, /checkpoints, /chart, the daily summaries, the news and the live page all follow it.",
         ]
     )
@@ -662,3 +694,54 @@ def _where_lines(where: Where | None) -> list[str]:
     from bot.replies.render_route import where_lines  # render_route builds on this module
 
     return where_lines(where)
+
+
+# --- Many runs ----------------------------------------------------------------------------------------
+
+
+def which_run(choices: list[Run]) -> str:
+    lines = ["🤔 Which run do you mean? Tap one; this chat stays with it (/runs changes it)."]
+    lines += [f"• <b>{name_html(r.title)}</b>{'' if r.is_open else ' (ended)'}" for r in choices]
+    return "\n".join(lines)
+
+
+def runs_list(runs: RunsView) -> str:
+    """/runs: the runs a person is part of (or a group follows), the one this chat is about marked, then open
+    listed runs they could join."""
+    lines = ["🏃 <b>Your runs</b>" if not runs.in_group else "🏃 <b>This group's run</b>"]
+    for run in runs.mine:
+        mark = "👉 " if runs.current is not None and run.id == runs.current.id else "• "
+        state = "" if run.is_open else " (ended)"
+        lines.append(
+            f"{mark}<b>{name_html(run.title)}</b>{state}: {day_text(run.start_date)} to {day_text(run.end_date)}"
+        )
+    if not runs.mine:
+        lines.append("None yet." if not runs.in_group else "None chosen yet.")
+    if runs.others:
+        lines += ["", "<b>Open runs</b>"]
+        lines += [f"• {name_html(r.title)}: {km(r.distance_m)} km from {day_text(r.start_date)}" for r in runs.others]
+    if runs.current is not None:
+        lines += ["", f"This chat is about <b>{name_html(runs.current.title)}</b>. Tap a run to switch."]
+    else:
+        lines += ["", "Tap a run: this chat's commands are then about it."]
+    return "\n".join(lines)
+
+
+def run_chosen(run: Run, in_group: bool) -> str:
+    where = "This group is" if in_group else "This chat is"
+    return f"👉 {where} now about <b>{name_html(run.title)}</b>. /progress, /pledge, /log and the rest are about it."
+
+
+def link_opened(result: JoinedRun, in_group: bool) -> str:
+    run = result.run
+    if in_group:
+        return (
+            f"👋 This group follows {run_heading(run)} now. An administrator can send /subscribe for a daily "
+            "summary here; anyone can ask /progress or /today."
+        )
+    intro = "👋 Welcome to" if result.new else "👉 Back to"
+    return (
+        f"{intro} {run_heading(run)}, {km(run.distance_m)} km, {day_text(run.start_date)} to "
+        f"{day_text(run.end_date)}.\n/progress shows where it stands; /pledge commits you to a share of it; "
+        "/follow sends you each update. /runs switches between your runs."
+    )

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.time_zones import time_zone
 from bot.services.results import Subscribed
+from bot.services.scope import require
 from storage import deliveries, followers, outbox, runs, subscriptions
 from storage.db import Database
 from storage.subscriptions import Subscription
@@ -17,6 +18,7 @@ from storage.subscriptions import Subscription
 async def subscribe(
     db: Database,
     *,
+    run_id: int | None,
     chat_id: int,
     kind: str,
     title: str | None,
@@ -26,12 +28,16 @@ async def subscribe(
     default_timezone: str,
     now: datetime,
 ) -> Subscribed:
-    """Subscribe a chat to the daily summary at `local_time` in `timezone` (None: the run's zone).
+    """Subscribe a chat to the daily summary of the run at `local_time` in `timezone` (None: the run's zone);
+    the chat is about that run from now on. With no run yet (`run_id` None), the summaries start once the
+    chat is about one (a run's link, /runs).
 
     A new subscription starts today if its time is still ahead, else tomorrow."""
 
     def work(conn: sqlite3.Connection) -> Subscribed:
-        run = runs.current(conn)
+        run = require(conn, run_id) if run_id is not None else None
+        if run is not None:
+            runs.set_chat_run(conn, chat_id, run.id, user_id, now)
         zone = timezone or (run.timezone if run else default_timezone)
         local = now.astimezone(time_zone(zone))
         starts_on = local.date() if f"{local:%H:%M}" < local_time else local.date() + timedelta(days=1)
@@ -55,18 +61,18 @@ async def unsubscribe(db: Database, chat_id: int) -> bool:
     return await db.transaction(lambda conn: subscriptions.delete(conn, chat_id) is not None, changes=())
 
 
-async def follow(db: Database, user_id: int, now: datetime) -> bool:
-    """False when the user followed already."""
-    return await db.transaction(lambda conn: followers.add(conn, user_id, now), changes=())
+async def follow(db: Database, run_id: int, user_id: int, now: datetime) -> bool:
+    """False when the user followed the run already."""
+    return await db.transaction(lambda conn: followers.add(conn, require(conn, run_id).id, user_id, now), changes=())
 
 
-async def unfollow(db: Database, user_id: int) -> bool:
-    return await db.transaction(lambda conn: followers.remove(conn, user_id), changes=())
+async def unfollow(db: Database, run_id: int, user_id: int) -> bool:
+    return await db.transaction(lambda conn: followers.remove(conn, run_id, user_id), changes=())
 
 
 def _forget(conn: sqlite3.Connection, chat_id: int) -> Subscription | None:
     ended = subscriptions.delete(conn, chat_id)
-    followers.remove(conn, chat_id)
+    followers.remove_everywhere(conn, chat_id)
     return ended
 
 
@@ -79,6 +85,7 @@ async def forget_chat(db: Database, chat_id: int) -> Subscription | None:
 
 def _migrate(conn: sqlite3.Connection, old_chat_id: int, new_chat_id: int) -> bool:
     outbox.move_chat(conn, old_chat_id, new_chat_id)
+    runs.move_chat(conn, old_chat_id, new_chat_id)
     return subscriptions.move(conn, old_chat_id, new_chat_id)
 
 

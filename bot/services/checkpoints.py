@@ -40,7 +40,7 @@ def route_changed(conn: sqlite3.Connection, run: Run, route_m: int, day: date, n
             run.id, run.title, tuple((c.name, c.at_m) for c in passed), day_number(day, run.start_date)
         )
         outbox.to_everyone(
-            conn, outbox.Fact(news.kind, to_json(news)), now, topic=topic(run.id, passed[-1].id),
+            conn, outbox.Fact(news.kind, to_json(news)), now, run_id=run.id, topic=topic(run.id, passed[-1].id),
             not_before=view.news_not_before(now),
         )  # fmt: skip
 

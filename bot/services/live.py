@@ -20,9 +20,8 @@ from bot.domain.geometry import simplify
 from bot.domain.names import display_name
 from bot.domain.position_privacy import PositionPolicy, PublicView, parse_policy
 from bot.services import checkpoints as checkpoint_news
-from bot.services import public
+from bot.services import public, scope
 from bot.services.results import ChartData
-from bot.services.runs import current, require_current
 from storage import pledges, runs, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.runs import Run
@@ -34,14 +33,14 @@ TRACK_POINTS = 400
 BOARD = 10
 
 
-async def set_position_policy(db: Database, text: str) -> PositionPolicy:
-    """/position live|delay 30|coarse|hide, for the current run."""
+async def set_position_policy(db: Database, who: scope.Organiser, text: str) -> tuple[Run, PositionPolicy]:
+    """/position live|delay 30|coarse|hide, for the organiser's run."""
     policy = parse_policy(text)
 
-    def work(conn: sqlite3.Connection) -> PositionPolicy:
-        run = require_current(conn)  # an ended run too: its last position stays on the page until hidden
+    def work(conn: sqlite3.Connection) -> tuple[Run, PositionPolicy]:
+        run = scope.require_organiser(conn, who, open_only=False)  # ended: its last position stays until hidden
         runs.set_position_policy(conn, run.id, policy.to_text())
-        return policy
+        return run, policy
 
     return await db.transaction(work, changes=[ROUTE])
 
@@ -55,9 +54,9 @@ def chart_data(conn: sqlite3.Connection, run: Run, today: date, view: PublicView
     return ChartData(run.title, run.start_date, run.end_date, run.distance_m, day_m, today)
 
 
-async def current_chart(db: Database, now: datetime) -> ChartData:
+async def chart(db: Database, run_id: int, now: datetime) -> ChartData:
     def work(conn: sqlite3.Connection) -> ChartData:
-        run = require_current(conn)
+        run = scope.require(conn, run_id)
         view = public.view_of(run, now)
         return chart_data(conn, run, run.local_date(view.as_of), view)
 
@@ -72,9 +71,15 @@ class PageParts:
     document: dict[str, Any]
 
 
-async def page(db: Database, now: datetime, viewer_id: int | None) -> dict[str, Any] | None:
-    """The live page's JSON document (schema 1), with the viewer's own pledge when one is given."""
-    run = await current(db)
+async def run_named(db: Database, slug: str) -> Run | None:
+    """The run of a page's address (/r/<slug>), kept until a run changes."""
+    return await db.cached(("slug", slug), [ROUTE], lambda: db.read(lambda conn: runs.by_slug(conn, slug)))
+
+
+async def page(db: Database, slug: str, now: datetime, viewer_id: int | None) -> dict[str, Any] | None:
+    """The live page's JSON document (schema 1) of the run called `slug`, with the viewer's own pledge when
+    one is given; None when no run has that name."""
+    run = await run_named(db, slug)
     if run is None:
         return None
     # Two parts, each read again only when its own topic changed: supporters log km far more often than
@@ -252,15 +257,48 @@ def photo_name(update_id: int, file_id: str) -> str:
 
 
 async def photo_file_id(db: Database, photo_id: str) -> str | None:
-    """The file id of the photo a page's name stands for (an update of the current run with that very photo),
-    else None."""
+    """The file id of the photo a page's name stands for (an update with that very photo), else None."""
     named = PHOTO_NAME.fullmatch(photo_id)
     if named is None:
         return None
 
     def work(conn: sqlite3.Connection) -> str | None:
-        run = runs.current(conn)
-        file_id = updates.photo_of(conn, run.id, int(named[1])) if run else None
+        file_id = updates.photo_of(conn, int(named[1]))
         return file_id if file_id and photo_name(int(named[1]), file_id) == photo_id else None
 
     return await db.read(work)
+
+
+INDEX_PAST = 50  # ended runs on the index page, the latest first
+
+
+async def index(db: Database, now: datetime) -> dict[str, Any]:
+    """The index page's JSON: the open listed runs and the latest ended ones, each with its address and the
+    public km covered (bot.services.public). Unlisted runs are reached only by their own address."""
+
+    def work(conn: sqlite3.Connection) -> dict[str, Any]:
+        entry = lambda run: _index_entry(conn, run, now)  # noqa: E731
+        return {
+            "open": [entry(r) for r in runs.open_runs(conn, listed_only=True, limit=None)],
+            "past": [entry(r) for r in runs.ended_runs(conn, limit=INDEX_PAST)],
+        }
+
+    minute = now.replace(second=0, microsecond=0)  # a delayed run's public km move with the clock, not a commit
+    return await db.cached(("index", minute), [ROUTE, SUPPORTERS], lambda: db.read(work))
+
+
+def _index_entry(conn: sqlite3.Connection, run: Run, now: datetime) -> dict[str, Any]:
+    view = public.view_of(run, now)
+    progress = public.progress(run, public.figures(conn, run, view))
+    return {
+        "slug": run.slug,
+        "title": run.title,
+        "from": run.start_place,
+        "to": run.end_place,
+        "distance_m": run.distance_m,
+        "start_date": run.start_date.isoformat(),
+        "end_date": run.end_date.isoformat(),
+        "covered_m": progress.covered_m,
+        "ended": run.ended_at is not None,
+        "page": f"/r/{run.slug}",
+    }

@@ -54,7 +54,9 @@ def new_update(conn: sqlite3.Connection, posted: Posted, now: datetime) -> None:
         note=update.note, route_m=view.along(route, run.distance_m), distance_m=run.distance_m,
         runner_total_m=view.along(posted.runner_total_m, run.distance_m if runner.is_lead else None),
     )  # fmt: skip
-    outbox.to_followers(conn, fact(news), now, except_user=runner.user_id, not_before=view.news_not_before(now))
+    outbox.to_followers(
+        conn, fact(news), now, run_id=run.id, except_user=runner.user_id, not_before=view.news_not_before(now)
+    )
     route_changed(conn, posted, route, now)
 
 
@@ -70,5 +72,7 @@ def route_changed(conn: sqlite3.Connection, posted: Posted, route: int, now: dat
     if reached:
         top = max(reached)
         news = MilestoneReached(run.id, run.title, top, day_number(day, run.start_date), shown, run.distance_m)
-        outbox.to_everyone(conn, fact(news), now, topic=_topic(run, top), not_before=view.news_not_before(now))
+        outbox.to_everyone(
+            conn, fact(news), now, run_id=run.id, topic=_topic(run, top), not_before=view.news_not_before(now)
+        )
     checkpoint_news.route_changed(conn, run, route, day, now, view)

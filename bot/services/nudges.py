@@ -33,16 +33,15 @@ class Due:
     behind: list[Behind]
 
 
-async def due(db: Database, now: datetime, summary_time: str) -> Due | None:
-    """The reminders of the run's local day once its summary time has come, until they are all out.
-    Costs one small read a minute; the pledges are read once, when the time comes."""
-    return await db.read(lambda conn: _due(conn, now, summary_time))
+async def due(db: Database, now: datetime, summary_time: str) -> list[Due]:
+    """The reminders of each open run's local day once its summary time has come, until they are all out.
+    Costs one small read a minute per open run; the pledges are read once, when the time comes."""
+    return await db.read(
+        lambda conn: [d for run in runs.open_runs(conn, limit=None) if (d := _due(conn, run, now, summary_time))]
+    )
 
 
-def _due(conn: sqlite3.Connection, now: datetime, summary_time: str) -> Due | None:
-    run = runs.current(conn)
-    if run is None:
-        return None
+def _due(conn: sqlite3.Connection, run: Run, now: datetime, summary_time: str) -> Due | None:
     local = now.astimezone(run.tz)
     day = local.date()
     if f"{local:%H:%M}" < summary_time or not is_nudge_day(run, day) or nudges.day_done(conn, run.id, day):
@@ -60,6 +59,7 @@ async def set_quiet(db: Database, user_id: int, first_name: str, quiet: bool, at
     def work(conn: sqlite3.Connection) -> Reminders:
         supporters.save(conn, user_id, first_name, at)
         changed = supporters.set_quiet(conn, user_id, quiet)
-        return Reminders(quiet, changed, runs.current(conn))
+        open_ones = [r for r in runs.of_member(conn, user_id) if r.is_open]
+        return Reminders(quiet, changed, open_ones[0] if len(open_ones) == 1 else None)
 
     return await db.transaction(work, changes=[SUPPORTERS])  # the first name may change on the board

@@ -11,9 +11,9 @@ from bot.domain import plausibility, pledge_math
 from bot.domain.errors import UserError
 from bot.domain.parsing import LogEntry, PledgeChoice, resolve_pledge
 from bot.domain.pledge_math import Status
-from bot.services import tracking
+from bot.services import scope, tracking
 from bot.services.results import Behind, DayActivity, Logged, LogUndone, Pledged, Standing, SupportersReport, Undone
-from bot.services.runs import require_current, require_open
+from bot.services.scope import require, require_open
 from storage import logs, pledges, runners, supporters, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.logs import Log
@@ -32,11 +32,13 @@ def join_run(conn: sqlite3.Connection, run: Run, user_id: int, first_name: str, 
     return pledges.join(conn, run.id, user_id, at)
 
 
-async def pledge(db: Database, *, user_id: int, first_name: str, choice: PledgeChoice, at: datetime) -> Pledged:
-    """Pledge a share or a distance of the current run, or change the pledge."""
+async def pledge(
+    db: Database, *, target: scope.Target, user_id: int, first_name: str, choice: PledgeChoice, at: datetime
+) -> Pledged:
+    """Pledge a share or a distance of the run, or change the pledge."""
 
     def work(conn: sqlite3.Connection) -> Pledged:
-        run = require_open(conn)
+        run = require_open(conn, scope.run_of(conn, target).id)
         today = run.local_date(at)
         if today > run.end_date:
             raise UserError(f"{run.title} was planned to end on {run.end_date:%d %b %Y}: pledges are closed.")
@@ -75,6 +77,7 @@ def standing_after_log(
 class LogMessage:
     """A /log message: who, what, and where it came from."""
 
+    where: scope.Where
     user_id: int
     first_name: str
     entry: LogEntry
@@ -83,12 +86,12 @@ class LogMessage:
 
 
 async def log(db: Database, message: LogMessage, at: datetime) -> Logged:
-    """Record the supporter's own km for today (or yesterday) of the current run, once per message."""
+    """Record the supporter's own km for today (or yesterday) of the message's run, once per message."""
     return await db.transaction(lambda conn: _log(conn, message, at), changes=[SUPPORTERS])
 
 
 def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
-    run = require_open(conn)
+    run = require_open(conn, scope.resolve(conn, m.where).id)
     day = _log_day(run, at, m.entry.yesterday)
     _check_day(conn, run, day, m)
     join_run(conn, run, m.user_id, m.first_name, at)
@@ -125,26 +128,25 @@ def _edit_log(conn: sqlite3.Connection, m: LogMessage, at: datetime, sent_at: da
         if updates.by_message(conn, m.chat_id, m.message_id) is not None:
             raise UserError("That message is an /update: it stays one. Send /log in a new message.")
         return _log(conn, m, sent_at)
-    run = require_open(conn)
-    if earlier.run_id != run.id:
-        raise UserError("That log belongs to an earlier run: it cannot be changed now.")
+    run = require_open(conn, earlier.run_id)  # the run it was logged to, whichever the chat is about now
     day = _log_day(run, sent_at, m.entry.yesterday)
     _check_day(conn, run, day, m)
     corrected = logs.correct(conn, earlier.id, day, m.entry.metres, m.entry.note, at)
     return standing_after_log(conn, run, m.first_name, corrected, at, before_m=earlier.metres)
 
 
-async def undo_last(db: Database, user_id: int, at: datetime) -> Undone | LogUndone:
-    """/undo: a runner's last update; for a supporter who is not a runner, their last log."""
-    return await db.transaction(lambda conn: _undo(conn, user_id, at))
+async def undo_last(db: Database, where: scope.Where, user_id: int, at: datetime) -> Undone | LogUndone:
+    """/undo: a runner's last update of the run; for a supporter who is not its runner, their last log."""
+    return await db.transaction(lambda conn: _undo(conn, where, user_id, at))
 
 
-def _undo(conn: sqlite3.Connection, user_id: int, at: datetime) -> Undone | LogUndone:
-    run = require_current(conn)
+def _undo(conn: sqlite3.Connection, where: scope.Where, user_id: int, at: datetime) -> Undone | LogUndone:
+    run = scope.resolve(conn, where)
+    run_id = run.id
     runner = runners.get(conn, run.id, user_id)
     if runner is not None:
         return tracking.undo_last(conn, run, runner, at)
-    run = require_open(conn)
+    run = require_open(conn, run_id)
     last = logs.last_of(conn, run.id, user_id)
     if last is None:
         raise UserError("You have no log to undo. Log your own km with /log 5 [note].")
@@ -154,9 +156,9 @@ def _undo(conn: sqlite3.Connection, user_id: int, at: datetime) -> Undone | LogU
     return LogUndone(run, last, _status(run, after.pledged_m, after.logged_m, run.local_date(at)))
 
 
-async def my_pledge(db: Database, user_id: int, first_name: str, at: datetime) -> Standing:
+async def my_pledge(db: Database, run_id: int, user_id: int, first_name: str, at: datetime) -> Standing:
     def work(conn: sqlite3.Connection) -> Standing:
-        run = require_current(conn)
+        run = require(conn, run_id)
         found = pledges.get(conn, run.id, user_id)
         pledged_m, logged_m = (found.pledged_m, found.logged_m) if found else (None, 0)
         rank = pledges.rank(conn, run.id, logged_m) if logged_m else None
@@ -166,12 +168,14 @@ async def my_pledge(db: Database, user_id: int, first_name: str, at: datetime) -
     return await db.read(work)
 
 
-async def supporters_report(db: Database) -> SupportersReport:
-    return await db.cached("supporters", [ROUTE, SUPPORTERS], lambda: db.read(_supporters_report))
+async def supporters_report(db: Database, run_id: int) -> SupportersReport:
+    return await db.cached(
+        ("supporters", run_id), [ROUTE, SUPPORTERS], lambda: db.read(lambda conn: _supporters_report(conn, run_id))
+    )
 
 
-def _supporters_report(conn: sqlite3.Connection) -> SupportersReport:
-    run = require_current(conn)
+def _supporters_report(conn: sqlite3.Connection, run_id: int) -> SupportersReport:
+    run = require(conn, run_id)
     board = pledges.board(conn, run.id, BOARD_SIZE)
     ranks = pledge_math.competition_ranks([entry.logged_m for entry in board])
     return SupportersReport(run, pledges.totals(conn, run.id), board, ranks)

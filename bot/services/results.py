@@ -179,8 +179,18 @@ class Change:
 
 @dataclass(frozen=True)
 class Joined:
+    """An invite used: a runner of `run`, or (runner None) a co-organiser of it."""
+
     run: Run
-    runner: Runner
+    runner: Runner | None
+
+
+@dataclass(frozen=True)
+class JoinedRun:
+    """A run's link opened: the chat is about `run`; `new`: the person was not part of it before."""
+
+    run: Run
+    new: bool
 
 
 @dataclass(frozen=True)
@@ -265,3 +275,22 @@ class ChartData:
     distance_m: int
     day_m: list[int]
     today: date
+
+
+@dataclass(frozen=True)
+class RunsView:
+    """/runs: the runs a person is part of (a group: its run), the one the chat is about, other open runs."""
+
+    mine: list[Run]
+    current: Run | None
+    others: list[Run]
+    in_group: bool
+
+
+@dataclass(frozen=True)
+class Roles:
+    """For /help: the run the chat is about (None: none yet, or several), and what its person may do."""
+
+    run: Run | None
+    is_runner: bool
+    is_organiser: bool

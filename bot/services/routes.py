@@ -24,7 +24,7 @@ from bot.files.activity_files import SEND_INSTEAD, Activity, ActivityFileError, 
 from bot.files.route_files import ROUTE_SEND_INSTEAD, PlannedRoute, RouteFileError, read_route_bounded
 from bot.files.safe_gpx import FileRefusedError, check_size
 from bot.services import checkpoints as checkpoint_news
-from bot.services import news, pledges, public
+from bot.services import news, pledges, public, scope
 from bot.services.results import (
     ActivityLogged,
     ActivityPosted,
@@ -34,7 +34,7 @@ from bot.services.results import (
     Posted,
     RouteSaved,
 )
-from bot.services.runs import require_current, require_open
+from bot.services.scope import require, require_open, require_organiser
 from storage import activity_files, checkpoints, logs, positions, routes, runners, updates
 from storage.db import ROUTE, SUPPORTERS, Database
 from storage.runs import Run
@@ -56,14 +56,14 @@ def _route_checkpoints(planned: PlannedRoute) -> list[tuple[str, int]]:
     return named[:MAX_CHECKPOINTS]
 
 
-async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now: datetime) -> RouteSaved:
+async def save_route(db: Database, who: scope.Organiser, planned: PlannedRoute, now: datetime) -> RouteSaved:
     """The run's planned route, in place of an earlier one; its named waypoints become the checkpoints."""
 
     def work(conn: sqlite3.Connection) -> RouteSaved:
-        run = require_open(conn)
+        run = require_organiser(conn, who)
         routes.save(
             conn, run_id=run.id, name=planned.name, points=planned.route.points, length_m=planned.route.length_m,
-            created_by=organiser_id, now=now,
+            created_by=who.user_id, now=now,
         )  # fmt: skip
         checkpoints.replace_all(conn, run.id, _route_checkpoints(planned))
         checkpoint_news.mark_reached_quietly(conn, run, news.route_m(conn, run.id), run.local_date(now), now)
@@ -74,28 +74,28 @@ async def save_route(db: Database, organiser_id: int, planned: PlannedRoute, now
 
 
 async def receive_route(
-    db: Database, organiser_id: int, file_size: int | None, download: Callable[[], Awaitable[bytes]], now: datetime
+    db: Database, who: scope.Organiser, file_size: int | None, download: Callable[[], Awaitable[bytes]], now: datetime
 ) -> RouteSaved:
     """Check the size Telegram gives, download, read the route in the bounded child, then save it."""
     if file_size is not None:
         _refused(lambda: check_size(file_size, RouteFileError, ROUTE_SEND_INSTEAD))
-    await db.read(require_open)  # no run, or an ended one: say so before downloading
+    await db.read(lambda conn: require_organiser(conn, who))  # an ended run: say so before downloading
     data = await download()
     try:
         planned = await read_route_bounded(data)
     except RouteFileError as refused:
         raise UserError(refused.message) from None
-    return await save_route(db, organiser_id, planned, now)
+    return await save_route(db, who, planned, now)
 
 
 # --- Checkpoints ------------------------------------------------------------------------------------
 
 
-async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> CheckpointSet:
+async def add_checkpoint(db: Database, who: scope.Organiser, name: str, at_m: int, now: datetime) -> CheckpointSet:
     """Add (or move) a checkpoint at at_m metres along the route (or the run's distance, without a route)."""
 
     def work(conn: sqlite3.Connection) -> CheckpointSet:
-        run = require_open(conn)
+        run = require_organiser(conn, who)
         length = routes.length_of(conn, run.id)
         limit = length if length is not None else run.distance_m
         if at_m > limit:
@@ -120,9 +120,9 @@ async def add_checkpoint(db: Database, name: str, at_m: int, now: datetime) -> C
     return await db.transaction(work, changes=[ROUTE])
 
 
-async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
+async def remove_checkpoint(db: Database, who: scope.Organiser, name: str) -> CheckpointSet:
     def work(conn: sqlite3.Connection) -> CheckpointSet:
-        run = require_open(conn)
+        run = require_organiser(conn, who)
         removed = checkpoints.remove(conn, run.id, name)
         if removed is None:
             names = [c.name for c in checkpoints.of_run(conn, run.id)]
@@ -135,11 +135,11 @@ async def remove_checkpoint(db: Database, name: str) -> CheckpointSet:
     return await db.transaction(work, changes=[ROUTE])
 
 
-async def checkpoint_report(db: Database, now: datetime) -> CheckpointReport:
+async def checkpoint_report(db: Database, run_id: int, now: datetime) -> CheckpointReport:
     """/checkpoints: public, so its km and the checkpoints passed are the public ones (bot.services.public)."""
 
     def work(conn: sqlite3.Connection) -> CheckpointReport:
-        run = require_current(conn)
+        run = require(conn, run_id)
         view = public.view_of(run, now)
         progress = public.progress(run, public.figures(conn, run, view))
         shown = public.checkpoints_of(conn, run, view, progress.covered_m)
@@ -156,6 +156,8 @@ async def checkpoint_report(db: Database, now: datetime) -> CheckpointReport:
 class ActivityMessage:
     """A document message with an activity file: who sent it, the file, the caption's note."""
 
+    run_ids: tuple[int, ...]  # the runs it may be for: the one its start date falls in is chosen
+    chat_run_id: int | None  # the run the chat is about, where the date fits several
     user_id: int
     first_name: str
     file_unique_id: str
@@ -173,7 +175,7 @@ async def receive_activity(
     child, then post it (runners) or log it (everyone else) in one transaction."""
     if message.file_size is not None:
         _refused(lambda: check_size(message.file_size or 0, ActivityFileError, SEND_INSTEAD))
-    await db.read(lambda conn: _may_receive(conn, message.file_unique_id))
+    await db.read(lambda conn: _may_receive(conn, message))
     data = await download()
     activity = await _read(data, message.file_name)
     return await db.transaction(lambda conn: _record(conn, message, activity, now), changes=[ROUTE, SUPPORTERS])
@@ -193,10 +195,25 @@ async def _read(data: bytes, file_name: str) -> Activity:
         raise UserError(refused.message) from None
 
 
-def _may_receive(conn: sqlite3.Connection, file_unique_id: str) -> None:
+def _may_receive(conn: sqlite3.Connection, m: ActivityMessage) -> None:
     """Before downloading: a run open, and this file not counted yet."""
-    require_open(conn)
-    _not_counted(conn, file_unique_id)
+    for run_id in m.run_ids:
+        require_open(conn, run_id)
+    _not_counted(conn, m.file_unique_id)
+
+
+def _run_of(conn: sqlite3.Connection, m: ActivityMessage, activity: Activity) -> Run:
+    """Of the runs the file may be for, the one whose days hold its start (several: the question)."""
+    found = [require_open(conn, run_id) for run_id in m.run_ids]
+    if len(found) == 1:
+        return found[0]
+    within = [r for r in found if r.start_date <= activity.day(r.timezone) <= r.end_date]
+    if len(within) == 1:
+        return within[0]
+    chosen = next((r for r in within or found if r.id == m.chat_run_id), None)
+    if chosen is not None:
+        return chosen
+    raise scope.WhichRun(within or found)
 
 
 def _not_counted(conn: sqlite3.Connection, file_unique_id: str) -> None:
@@ -250,7 +267,7 @@ def _not_sent_before(conn: sqlite3.Connection, run: Run, m: ActivityMessage, act
 def _record(
     conn: sqlite3.Connection, m: ActivityMessage, activity: Activity, now: datetime
 ) -> ActivityPosted | ActivityLogged:
-    run = require_open(conn)
+    run = _run_of(conn, m, activity)
     _not_counted(conn, m.file_unique_id)
     activity = _in_time(run, activity, now)
     _not_sent_before(conn, run, m, activity)

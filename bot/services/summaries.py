@@ -122,11 +122,13 @@ async def due(db: Database, now: datetime) -> list[Batch]:
 
 
 def _due(conn: sqlite3.Connection, now: datetime) -> list[Batch]:
-    run = runs.current(conn)
-    if run is None:
-        return []
+    since = (now - CATCH_UP - timedelta(days=2)).date()  # a final summary may be owed this long after the end
+    return [batch for run in runs.summarising(conn, since) for batch in _due_of_run(conn, run, now)]
+
+
+def _due_of_run(conn: sqlite3.Connection, run: Run, now: datetime) -> list[Batch]:
     due_chats: dict[tuple[str, date], list[int]] = {}
-    for zone in subscriptions.zones(conn):
+    for zone in subscriptions.zones(conn, run.id):
         try:
             tz = time_zone(zone or run.timezone)
         except UnknownTimeZone:  # a zone this system no longer knows: its chats wait, the others go on

@@ -15,9 +15,9 @@ from bot.domain import plausibility
 from bot.domain.errors import UserError
 from bot.domain.position_privacy import PublicView
 from bot.services import checkpoints as checkpoint_news
-from bot.services import news, public
+from bot.services import news, public, scope
 from bot.services.results import Posted, ProgressReport, TodayReport, Undone
-from bot.services.runs import current, require_current, require_open
+from bot.services.scope import require_open
 from storage import activity_files, logs, positions, runners, updates
 from storage.db import ROUTE, Database
 from storage.runners import Runner
@@ -47,6 +47,7 @@ def _day_of_run(run: Run, at: datetime) -> date:
 class Message:
     """Where a post came from and what it says."""
 
+    where: scope.Where
     user_id: int
     metres: int
     note: str | None
@@ -65,7 +66,7 @@ async def post_update(db: Database, message: Message, at: datetime) -> Posted:
 
 
 def _post(conn: sqlite3.Connection, m: Message, at: datetime) -> Posted:
-    run = require_open(conn)
+    run = require_open(conn, scope.resolve(conn, m.where, scope.Role.RUNNER).id)
     runner = _require_runner(conn, run, m.user_id)
     day = _day_of_run(run, at)
     _check_day(conn, run, runner, day, m)
@@ -102,9 +103,7 @@ def _edit(conn: sqlite3.Connection, m: Message, at: datetime, sent_at: datetime)
         if logs.by_message(conn, m.chat_id, m.message_id) is not None:
             raise UserError("That message is a /log: it stays one. Send /update in a new message.")
         return _post(conn, m, sent_at)
-    run = require_open(conn)
-    if earlier.run_id != run.id:
-        raise UserError("That update belongs to an earlier run: it cannot be changed now.")
+    run = require_open(conn, earlier.run_id)  # the update's own run, whichever the chat is about now
     runner = _require_runner(conn, run, m.user_id)
     if runner.id != earlier.runner_id:
         raise UserError("That update is not yours to change.")
@@ -138,6 +137,7 @@ def undo_last(conn: sqlite3.Connection, run: Run, runner: Runner, at: datetime) 
 
 @dataclass(frozen=True)
 class PositionMessage:
+    run_id: int
     user_id: int
     latitude: float
     longitude: float
@@ -147,7 +147,7 @@ class PositionMessage:
 
 async def save_position(db: Database, p: PositionMessage, at: datetime) -> Run:
     def work(conn: sqlite3.Connection) -> Run:
-        run = require_open(conn)
+        run = require_open(conn, p.run_id)
         runner = runners.get(conn, run.id, p.user_id)
         if runner is None:
             raise UserError(f"Only the runners of {run.title} share their position here.")
@@ -166,15 +166,7 @@ async def save_position(db: Database, p: PositionMessage, at: datetime) -> Run:
     return await db.transaction(work, changes=[ROUTE])
 
 
-async def _current_run(db: Database) -> Run:
-    run = await current(db)
-    if run is None:
-        return await db.read(require_current)  # raises the "no run yet" reply
-    return run
-
-
-async def progress_report(db: Database, now: datetime) -> ProgressReport:
-    run = await _current_run(db)
+async def progress_report(db: Database, run: Run, now: datetime) -> ProgressReport:
     view = public.view_of(run, now)
     key = ("progress", run.id, run.local_date(now), view.cache_key)
     return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _progress_report(conn, run, view)))
@@ -190,8 +182,7 @@ def _progress_report(conn: sqlite3.Connection, run: Run, view: PublicView) -> Pr
     return ProgressReport(run, progress, fig.leads, fig.companions, position, where)
 
 
-async def today_report(db: Database, now: datetime) -> TodayReport:
-    run = await _current_run(db)
+async def today_report(db: Database, run: Run, now: datetime) -> TodayReport:
     view = public.view_of(run, now)
     key = ("today", run.id, run.local_date(now), view.cache_key)
     return await db.cached(key, [ROUTE], lambda: db.read(lambda conn: _today_report(conn, run, view)))

@@ -15,6 +15,7 @@ from telegram.ext import (
 
 from bot.edge import exactly_once
 from bot.edge.handlers import chats, files, general, guards, organiser, pledges, route, runner, supporter
+from bot.edge.handlers.which_run import CHOSEN_PATTERN
 
 FIRST, LAST = -1, 99
 NEW = filters.UpdateType.MESSAGE  # CommandHandler also fires on edits unless told otherwise
@@ -24,14 +25,17 @@ LOG_TEXT = filters.Regex(r"^/log(@\w+)?(\s|$)")
 ROUTE_CAPTION = filters.CaptionRegex(r"^/route(@\w+)?(\s|$)")
 
 
-def register(app: Application, admin_ids: frozenset[int]) -> None:
+def register(app: Application) -> None:
+    """Organisers' commands reach everyone's messages: which run a command acts on, and whether its sender
+    organises that run, is the services' to say (bot.services.scope), so the reply can say it."""
     app.add_handler(TypeHandler(Update, exactly_once.skip_seen), group=FIRST)
-    organisers = filters.User(user_id=admin_ids)
     app.add_handlers(
         [
             MessageHandler(guards.NOT_THEIR_OWN, guards.ignore),  # first: no command handler sees them
             CommandHandler("start", general.start, filters=NEW),
             CommandHandler("help", general.help_, filters=NEW),
+            CommandHandler("runs", general.runs_, filters=NEW),
+            CallbackQueryHandler(general.chosen, pattern=CHOSEN_PATTERN),
             CommandHandler("progress", supporter.progress, filters=NEW),
             CommandHandler("today", supporter.today, filters=NEW),
             CommandHandler("chart", supporter.chart, filters=NEW),
@@ -50,17 +54,16 @@ def register(app: Application, admin_ids: frozenset[int]) -> None:
             CommandHandler("showme", pledges.show, filters=NEW),
             CommandHandler("quiet", pledges.quiet, filters=NEW),
             CommandHandler("nudge", pledges.nudge, filters=NEW),
-            CommandHandler("newrun", organiser.new_run, filters=NEW & organisers),
-            CommandHandler("setdistance", organiser.set_distance, filters=NEW & organisers),
-            CommandHandler("setend", organiser.set_end, filters=NEW & organisers),
-            CommandHandler("endrun", organiser.end_run, filters=NEW & organisers),
-            CommandHandler("invite", organiser.invite, filters=NEW & organisers),
-            CommandHandler("position", organiser.position, filters=NEW & organisers),
-            CommandHandler("checkpoint", route.checkpoint, filters=NEW & organisers),
-            MessageHandler(NEW & filters.Document.ALL & ROUTE_CAPTION & organisers, files.route),
-            CommandHandler(organiser.COMMANDS, organiser.refuse, filters=NEW),
-            CommandHandler("checkpoint", organiser.refuse, filters=NEW),
-            MessageHandler(NEW & filters.Document.ALL & ROUTE_CAPTION, organiser.refuse),
+            CommandHandler("newrun", organiser.new_run, filters=NEW),
+            CommandHandler("setdistance", organiser.set_distance, filters=NEW),
+            CommandHandler("setend", organiser.set_end, filters=NEW),
+            CommandHandler("endrun", organiser.end_run, filters=NEW),
+            CommandHandler("invite", organiser.invite, filters=NEW),
+            CommandHandler("position", organiser.position, filters=NEW),
+            CommandHandler("list", organiser.list_run, filters=NEW),
+            CommandHandler("unlist", organiser.unlist, filters=NEW),
+            CommandHandler("checkpoint", route.checkpoint, filters=NEW),
+            MessageHandler(NEW & filters.Document.ALL & ROUTE_CAPTION, files.route),
             MessageHandler(NEW & filters.Document.ALL & filters.ChatType.PRIVATE, files.activity),
             CommandHandler("checkpoints", route.checkpoints, filters=NEW),
             CommandHandler("subscribe", chats.subscribe, filters=NEW),

@@ -11,7 +11,7 @@ from bot.domain import names
 from bot.domain.errors import UserError
 from bot.replies import render
 
-_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{1,64}))?(?:\s+|$)")
+COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{1,64}))?(?:\s+|$)")
 
 
 def sent_at(message: Message) -> datetime:
@@ -22,13 +22,13 @@ def sent_at(message: Message) -> datetime:
 def command_text(message: Message) -> str:
     """What follows the command in the text or caption, spacing inside it kept."""
     text = message.text or message.caption or ""
-    match = _COMMAND.match(text)
+    match = COMMAND.match(text)
     return text[match.end() :].strip() if match else text.strip()
 
 
 def is_command_for(message: Message, name: str, bot_username: str) -> bool:
     """Whether the text or caption is /name or /name@ThisBot (what CommandHandler checks for text)."""
-    match = _COMMAND.match(message.text or message.caption or "")
+    match = COMMAND.match(message.text or message.caption or "")
     return bool(
         match
         and match["name"].lower() == name

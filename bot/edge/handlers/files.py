@@ -9,8 +9,9 @@ from bot.domain.errors import UserError
 from bot.edge.context import BotContext
 from bot.edge.handlers.common import command_text, first_name_of, message_of, person_of, reply, sent_at
 from bot.edge.handlers.pledges import send_card_if_reached
+from bot.edge.handlers.which_run import organiser_of, where
 from bot.replies import render_route
-from bot.services import routes
+from bot.services import routes, scope
 from bot.services.results import ActivityLogged
 
 
@@ -25,12 +26,14 @@ def _downloader(document: Document, context: BotContext) -> Callable[[], Awaitab
 
 
 async def route(update: Update, context: BotContext) -> None:
-    message, organiser = message_of(update), person_of(update)
+    message = message_of(update)
+    person_of(update)
     document = message.document
     if document is None:
         return
+    who = await organiser_of(update, context)
     download = _downloader(document, context)
-    result = await routes.receive_route(context.db, organiser.id, document.file_size, download, sent_at(message))
+    result = await routes.receive_route(context.db, who, document.file_size, download, sent_at(message))
     await reply(update, render_route.route_saved(result))
 
 
@@ -42,8 +45,12 @@ def forwarded_from_someone_else(message: Message, user_id: int) -> bool:
     return not (isinstance(origin, MessageOriginUser) and origin.sender_user.id == user_id)
 
 
-def _activity_message(message: Message, user_id: int, first_name: str, document: Document) -> routes.ActivityMessage:
+def _activity_message(
+    message: Message, runs: tuple[tuple[int, ...], int | None], user_id: int, first_name: str, document: Document
+) -> routes.ActivityMessage:
     return routes.ActivityMessage(
+        run_ids=runs[0],
+        chat_run_id=runs[1],
         user_id=user_id,
         first_name=first_name,
         file_unique_id=document.file_unique_id,
@@ -65,7 +72,8 @@ async def activity(update: Update, context: BotContext) -> None:
             "This file was forwarded from someone else: an activity file counts for whoever sends it, so send"
             " the one your own watch or app exported."
         )
-    sent = _activity_message(message, user.id, first_name_of(user), document)
+    runs = await scope.activity_runs(context.db, where(update, context))
+    sent = _activity_message(message, runs, user.id, first_name_of(user), document)
     result = await routes.receive_activity(context.db, sent, _downloader(document, context), sent_at(message))
     if isinstance(result, ActivityLogged):
         await reply(update, render_route.activity_logged(result))

@@ -9,23 +9,35 @@ from bot.domain.parsing import parse_log, parse_pledge
 from bot.edge.context import BotContext
 from bot.edge.handlers import guards
 from bot.edge.handlers.common import command_text, first_name_of, is_command_for, message_of, person_of, reply, sent_at
+from bot.edge.handlers.which_run import run_of, where
 from bot.replies import pictures, render
 from bot.services import nudges, pledges
 from bot.services.results import Logged
 
 CHOICES = ("5%", "10%", "25%")
-CHOICE_DATA = "pledge {}"
-CHOICE_PATTERN = r"^pledge (5|10|25)%$"
-KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(c, callback_data=CHOICE_DATA.format(c)) for c in CHOICES]])
+CHOICE_DATA = "pledge {} {}"  # the share and the run's id (a button of the previous version names no run)
+CHOICE_PATTERN = r"^pledge (5|10|25)%(?: (\d{1,18}))?$"
+
+
+def keyboard(run_id: int) -> InlineKeyboardMarkup:
+    """Quick shares of the run the reply is about."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c, callback_data=CHOICE_DATA.format(c, run_id)) for c in CHOICES]]
+    )
 
 
 async def pledge(update: Update, context: BotContext) -> None:
     message, user = message_of(update), person_of(update)
     choice = parse_pledge(command_text(message))
     result = await pledges.pledge(
-        context.db, user_id=user.id, first_name=first_name_of(user), choice=choice, at=sent_at(message)
+        context.db,
+        target=where(update, context),
+        user_id=user.id,
+        first_name=first_name_of(user),
+        choice=choice,
+        at=sent_at(message),
     )
-    await message.reply_text(render.pledged(result), reply_markup=KEYBOARD)
+    await message.reply_text(render.pledged(result), reply_markup=keyboard(result.run.id))
 
 
 async def choose(update: Update, context: BotContext) -> None:
@@ -33,14 +45,16 @@ async def choose(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    if not re.fullmatch(CHOICE_PATTERN, query.data or ""):  # PTB hands a tap with empty data to every pattern
+    tapped = re.fullmatch(CHOICE_PATTERN, query.data or "")
+    if tapped is None:  # PTB hands a tap with empty data to every pattern
         await guards.stale_button(update, context)
         return
     await query.answer()
-    choice = parse_pledge((query.data or "").removeprefix(CHOICE_DATA.format("")))
+    choice = parse_pledge(f"{tapped[1]}%")
+    target = int(tapped[2]) if tapped[2] else where(update, context)
     user = query.from_user
     result = await pledges.pledge(
-        context.db, user_id=user.id, first_name=first_name_of(user), choice=choice, at=context.now()
+        context.db, target=target, user_id=user.id, first_name=first_name_of(user), choice=choice, at=context.now()
     )
     chat = update.effective_chat
     await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))
@@ -48,8 +62,8 @@ async def choose(update: Update, context: BotContext) -> None:
 
 async def _reply_logged(update: Update, context: BotContext, result: Logged) -> None:
     message = message_of(update)
-    keyboard = KEYBOARD if result.status.pledged_m is None else None
-    await message.reply_text(render.logged(result), reply_markup=keyboard)
+    shares = keyboard(result.run.id) if result.status.pledged_m is None else None
+    await message.reply_text(render.logged(result), reply_markup=shares)
     send_card_if_reached(update, context, result)
 
 
@@ -65,14 +79,16 @@ async def _send_card(message: Message, result: Logged) -> None:
     await message.reply_photo(card, caption=render.completion_caption(result))
 
 
-def _log_message(update: Update) -> pledges.LogMessage:
+def _log_message(update: Update, context: BotContext) -> pledges.LogMessage:
     message, user = message_of(update), person_of(update)
     entry = parse_log(command_text(message))
-    return pledges.LogMessage(user.id, first_name_of(user), entry, message.chat_id, message.message_id)
+    return pledges.LogMessage(
+        where(update, context), user.id, first_name_of(user), entry, message.chat_id, message.message_id
+    )
 
 
 async def log_km(update: Update, context: BotContext) -> None:
-    result = await pledges.log(context.db, _log_message(update), message_of(update).date)
+    result = await pledges.log(context.db, _log_message(update, context), message_of(update).date)
     await _reply_logged(update, context, result)
 
 
@@ -81,19 +97,21 @@ async def edit_log(update: Update, context: BotContext) -> None:
     message = message_of(update)
     if not is_command_for(message, "log", context.bot.username):
         return
-    result = await pledges.record_log_edit(context.db, _log_message(update), sent_at(message), message.date)
+    result = await pledges.record_log_edit(context.db, _log_message(update, context), sent_at(message), message.date)
     await _reply_logged(update, context, result)
 
 
 async def my_pledge(update: Update, context: BotContext) -> None:
     message, user = message_of(update), person_of(update)
-    standing = await pledges.my_pledge(context.db, user.id, first_name_of(user), sent_at(message))
-    keyboard = KEYBOARD if standing.status.pledged_m is None else None
-    await message.reply_text(render.my_pledge(standing), reply_markup=keyboard)
+    run = await run_of(update, context)
+    standing = await pledges.my_pledge(context.db, run.id, user.id, first_name_of(user), sent_at(message))
+    shares = keyboard(run.id) if standing.status.pledged_m is None else None
+    await message.reply_text(render.my_pledge(standing), reply_markup=shares)
 
 
 async def supporters(update: Update, context: BotContext) -> None:
-    await reply(update, render.supporters(await pledges.supporters_report(context.db)))
+    report = await pledges.supporters_report(context.db, (await run_of(update, context)).id)
+    await reply(update, render.supporters(report))
 
 
 async def hide(update: Update, context: BotContext) -> None:
