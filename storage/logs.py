@@ -54,7 +54,7 @@ def add(
     at: datetime,
 ) -> Log | None:
     """The stored log, or None when this message was stored already (a re-delivery)."""
-    row = fetch_row(
+    row = fetch_one(
         conn,
         "INSERT INTO logs (run_id, user_id, local_day, metres, note, chat_id, message_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING *",

@@ -65,15 +65,20 @@ def demo(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
 def test_demo_serve_prints_the_address_serves_the_final_figures_and_stops_cleanly_on_ctrl_c(demo):
     url, lines = address_of(demo)
 
-    page = httpx.get(url + "api/run.json", timeout=10).json()
-    html = httpx.get(url, timeout=10)
+    [entry] = httpx.get(url + "api/runs.json", timeout=10).json()["past"]  # the demo's run has ended
+    page = httpx.get(url + entry["page"].lstrip("/") + "/run.json", timeout=10).json()
+    old_address = httpx.get(url + "api/run.json", timeout=10).json()
+    index = httpx.get(url, timeout=10)
+    html = httpx.get(url + entry["page"].lstrip("/"), timeout=10)
     demo.send_signal(signal.SIGINT)
 
     assert "Finished: 409 km of the planned 416 km" in "".join(lines)  # the demo was played first
     assert page["run"]["title"] == "The Unity Run" and page["run"]["stage"] == "ended"
     assert (page["progress"]["covered_m"], page["run"]["distance_m"]) == (409_000, 416_000)
     assert page["updates"][0]["note"].startswith("Statue of Unity!")
-    assert html.status_code == 200 and "<html" in html.text
+    assert old_address == page  # old links: the newest run
+    assert index.status_code == 200 and 'href="r/the-unity-run"' in index.text
+    assert html.status_code == 200 and "<title>The Unity Run · live</title>" in html.text
     assert demo.wait(timeout=20) == 0
     assert "Traceback" not in (demo.stderr.read() if demo.stderr else "")
 

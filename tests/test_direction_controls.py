@@ -70,7 +70,7 @@ async def test_a_name_with_direction_controls_turns_nothing_around_anywhere(unit
     assert "🏅 Top supporter today: Evil, 5 km" in summary.text
     assert "🤝 <b>Sneaky Runner</b> (companion): 7 km 📷" in today
     assert "Sneaky Runner: 7 km\nSunrise" in [c.text for c in unity.api.sent(RAVI.id)]  # /today's photo
-    assert news and news[0].startswith("🏃 <b>Sneaky Runner</b>: +7 km")
+    assert news and news[0].startswith("🏃 <b>Sneaky Runner</b> · The Unity Run: +7 km")
     for text in (pledged, logged, card.params["caption"], board, summary.text, today, *news):
         assert clean(text), ascii(text)
 

@@ -209,7 +209,9 @@ def test_the_bot_process_survives_a_stop_and_a_kill_and_counts_every_update_once
     invite = telegram.updates.text(ORGANISER, "/invite companion")
     logs += [telegram.updates.text(fan, "/log 1") for fan in fans[130:in_group]]
     logs += [telegram.updates.text(fan, "/log 1", CLUB) for fan in fans[in_group:]]
-    telegram.hold = lambda call: call.chat_id == CLUB["id"] or (call.chat_id == ORGANISER.id and call.text.startswith("Invite for"))
+    telegram.hold = lambda call: (
+        call.chat_id == CLUB["id"] or (call.chat_id == ORGANISER.id and call.text.startswith("Invite for"))
+    )
     for update in [*logs[:130], invite, *logs[130:]]:
         telegram.push(update)
     telegram.wait(lambda: telegram.held == 2, "the bot replies to the invite and in the group", bot)

@@ -19,6 +19,7 @@ from tests.conftest import ANKITA, ASHA, MILIND, ORGANISER, RAVI, UNITY_RUN
 from tests.test_summaries import FANS, ist, subscribe
 
 PNG = b"\x89PNG\r\n\x1a\n"
+UNITY_JSON = "/r/the-unity-run/run.json"  # the Unity Run's own address (its slug, from its title)
 
 
 async def day_one(sim: Simulator) -> None:
@@ -51,7 +52,7 @@ def init_data(user_id: int, sim: Simulator, token: str = FAKE_TOKEN) -> str:
 
 async def test_the_page_json_shows_the_runs_figures_and_never_a_hidden_supporter(unity, http):
     await day_one(unity)
-    page = (await http.get("/api/run.json")).json()
+    page = (await http.get(UNITY_JSON)).json()
 
     assert page["run"]["title"] == "The Unity Run" and page["run"]["distance_m"] == 416_000
     assert page["progress"]["covered_m"] == 24_000
@@ -74,9 +75,9 @@ async def test_the_page_json_shows_the_runs_figures_and_never_a_hidden_supporter
 
 async def test_the_viewer_sees_their_own_pledge_only_with_telegrams_signed_init_data(unity, http):
     await day_one(unity)
-    mine = (await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(RAVI.id, unity)})).json()
+    mine = (await http.get(UNITY_JSON, headers={"X-Telegram-Init-Data": init_data(RAVI.id, unity)})).json()
     forged = init_data(RAVI.id, unity, token="999:AAForgedTokenForgedTokenForgedToken000")
-    theirs = (await http.get("/api/run.json", headers={"X-Telegram-Init-Data": forged})).json()
+    theirs = (await http.get(UNITY_JSON, headers={"X-Telegram-Init-Data": forged})).json()
 
     assert mine["viewer"] == {"user_id": RAVI.id, "name": "Ravi", "pledged_m": 41_600, "logged_m": 7_000,
                               "hidden": True}  # fmt: skip
@@ -86,7 +87,7 @@ async def test_the_viewer_sees_their_own_pledge_only_with_telegrams_signed_init_
 async def test_a_photo_goes_through_the_bots_server_never_by_a_telegram_url(unity, http):
     await day_one(unity)
     unity.api.files["photo-day1"] = PNG + b"day one"
-    page = (await http.get("/api/run.json")).text
+    page = (await http.get(UNITY_JSON)).text
     photo_id = json.loads(page)["updates"][1]["photo"]
 
     answer = await http.get(f"/photos/{photo_id}")
@@ -98,9 +99,9 @@ async def test_a_photo_goes_through_the_bots_server_never_by_a_telegram_url(unit
 
 async def test_a_change_shows_on_the_page_at_once(unity, http):
     await day_one(unity)
-    before = (await http.get("/api/run.json")).json()
+    before = (await http.get(UNITY_JSON)).json()
     await unity.say(MILIND, "/update 6 Evening stretch")
-    after = (await http.get("/api/run.json")).json()
+    after = (await http.get(UNITY_JSON)).json()
     assert (before["progress"]["covered_m"], after["progress"]["covered_m"]) == (24_000, 30_000)
     assert before["version"] != after["version"]
 
@@ -109,9 +110,9 @@ async def test_a_delayed_position_shows_where_the_runner_was_everywhere(unity, h
     await day_one(unity)  # positions at 17:00 and 18:00, now 18:40
     reply = await unity.say(ORGANISER, "/position delay 60")
     progress = await unity.say(ASHA, "/progress")
-    page = (await http.get("/api/run.json")).json()
+    page = (await http.get(UNITY_JSON)).json()
 
-    assert reply.startswith("📍 The public sees the runner&#x27;s position 1 hour late.")
+    assert reply.startswith("📍 ") and "The public sees the runner&#x27;s position 1 hour late." in reply
     assert "mlat=19.01760" in progress and "19.25020" not in progress
     assert page["position"]["lat"] == 19.0176 and page["position_policy"] == "delay 60"
     assert [p[:2] for p in page["track"]] == [[19.0176, 72.8562]]
@@ -124,10 +125,10 @@ async def test_a_coarse_or_hidden_position_obeys_in_replies_summaries_and_the_pa
     await day_one(unity)
     await unity.say(ORGANISER, "/position coarse")
     coarse_progress = await unity.say(ASHA, "/progress")
-    coarse_page = (await http.get("/api/run.json")).json()
+    coarse_page = (await http.get(UNITY_JSON)).json()
     await unity.say(ORGANISER, "/position hide")
     hidden_today = await unity.say(ASHA, "/today")
-    hidden_page = (await http.get("/api/run.json")).json()
+    hidden_page = (await http.get(UNITY_JSON)).json()
     unity.clock.now = ist(15, 21, 0)
     summary = [c.text for c in await unity.run_jobs(SUMMARIES) if c.chat_id == FANS["id"]]
 
@@ -139,7 +140,7 @@ async def test_a_coarse_or_hidden_position_obeys_in_replies_summaries_and_the_pa
 
 
 async def test_only_an_organiser_sets_the_position_and_a_wrong_setting_is_explained(unity):
-    assert await unity.say(ASHA, "/position hide") == "Sorry, only the run's organisers can do that."
+    assert await unity.say(ASHA, "/position hide") == "Sorry, only the run&#x27;s organisers can do that."
     wrong = await unity.say(ORGANISER, "/position later")
     assert wrong.startswith("I could not read “later” as a position setting.")
     policy = await unity.query(lambda conn: conn.execute("SELECT position_policy FROM runs").fetchone()[0])
@@ -182,7 +183,8 @@ async def test_with_a_public_url_progress_carries_a_mini_app_in_private_and_a_li
 
     [mini_app] = private[-1].params["reply_markup"]["inline_keyboard"][0]
     [link] = group[-1].params["reply_markup"]["inline_keyboard"][0]
-    assert mini_app["web_app"] == {"url": url} and link["url"] == url
+    page = "https://run.example.org/r/the-unity-run"  # the run the chat is about, at its own address
+    assert mini_app["web_app"] == {"url": page} and link["url"] == page
 
 
 async def test_health_answers_503_until_polling_works_then_200_with_the_backlog(unity, http):
@@ -216,10 +218,46 @@ async def test_the_page_draws_the_planned_route_and_its_checkpoints_passed_or_ah
     await unity.send_file(ORGANISER, "unity.gpx", unity_route_gpx(), caption="/route")
     unity.clock.now = ist(16, 18, 0)
     await unity.say(MILIND, "/update 60 Past Vasai")  # Vasai is at km 53.5
-    page = (await http.get("/api/run.json")).json()
+    page = (await http.get(UNITY_JSON)).json()
 
     assert 2 <= len(page["route"]) <= 400 and page["route"][0] == pytest.approx([18.92, 72.83], abs=0.05)
     vasai, virar = page["checkpoints"][:2]
     assert (vasai["name"], round(vasai["at_m"], -2), vasai["passed_day"]) == ("Vasai", 53_500, 2)
     assert (virar["name"], virar["passed_day"]) == ("Virar", None)
     assert vasai["lat"] == pytest.approx(19.39, abs=0.1)
+
+
+async def test_each_run_has_its_own_page_the_index_lists_them_and_the_old_address_answers_the_newest(unity, http):
+    await day_one(unity)
+    await unity.say(ORGANISER, "/endrun")
+    await unity.say(ORGANISER, "/newrun Next <Run> & Co | A | B | 100 | 2021-09-01 | 2021-09-05")
+    index = (await http.get("/api/runs.json")).json()
+    [new] = index["open"]
+    [ended] = index["past"]
+
+    assert (ended["slug"], ended["title"], ended["covered_m"], ended["ended"]) == ("the-unity-run", "The Unity Run",
+                                                                                  24_000, True)  # fmt: skip
+    assert new["title"] == "Next <Run> & Co" and new["page"] == f"/r/{new['slug']}" and not new["ended"]
+    unity_page = (await http.get(UNITY_JSON)).json()
+    new_page = (await http.get(f"/r/{new['slug']}/run.json")).json()
+    assert (unity_page["run"]["title"], unity_page["progress"]["covered_m"]) == ("The Unity Run", 24_000)
+    assert (new_page["run"]["title"], new_page["progress"]["covered_m"]) == ("Next <Run> & Co", 0)
+    assert (await http.get("/api/run.json")).json() == new_page  # the old address: the newest open listed run
+    html = (await http.get("/")).text
+    assert "Next &lt;Run&gt; &amp; Co" in html and "Next <Run>" not in html
+    assert f'href="r/{new["slug"]}"' in html and 'href="r/the-unity-run"' in html
+    assert (await http.get(f"/r/{new['slug']}")).status_code == 200
+    assert (await http.get("/r/no-such-run")).status_code == 404
+
+
+async def test_an_unlisted_run_leaves_the_index_and_keeps_its_page(unity, http):
+    await day_one(unity)
+    await unity.say(ORGANISER, "/unlist")
+    index = (await http.get("/api/runs.json")).json()
+    page = await http.get(UNITY_JSON)
+
+    assert index == {"open": [], "past": []}
+    assert "the-unity-run" not in (await http.get("/")).text
+    assert page.status_code == 200 and page.json()["progress"]["covered_m"] == 24_000
+    assert (await http.get("/r/the-unity-run")).status_code == 200
+    assert (await http.get("/api/run.json")).status_code == 404  # the old address shows listed runs only

@@ -35,7 +35,7 @@ def test_news_comes_back_from_the_outbox_as_it_went_in(news: News) -> None:
 @pytest.mark.parametrize(
     ("news", "text"),
     [
-        (EXAMPLES[1], "🏃 <b>Ankita</b>: +10 km (day 2)\n15 km in all (companion, beside the route)"),
+        (EXAMPLES[1], "🏃 <b>Ankita</b> · The Unity Run: +10 km (day 2)\n15 km in all (companion, beside the route)"),
         (
             EXAMPLES[2],
             "🎉 <b>Halfway!</b>\nThe Unity Run has passed 50% of its route on day 4: 208 km of 416 km.\n"
@@ -58,7 +58,7 @@ def test_each_kind_of_news_is_written_as_its_reader_gets_it(news: News, text: st
 
 
 def test_a_runners_name_and_note_are_escaped_when_written() -> None:
-    assert text_of(EXAMPLES[0]).startswith("🏃 <b>Milind &lt;Soman&gt;</b>: +24 km (day 1)\nDay one\n")
+    assert text_of(EXAMPLES[0]).startswith("🏃 <b>Milind &lt;Soman&gt;</b> · The Unity Run: +24 km (day 1)\nDay one\n")
 
 
 @pytest.mark.parametrize(
@@ -87,4 +87,7 @@ def test_news_that_cannot_be_read_is_refused_with_a_reason(kind: str, facts: str
 def test_under_coarse_a_followers_news_leaves_out_the_updates_own_km() -> None:
     news = RunnerPosted(1, "The Unity Run", "Milind", True, None, 2, "Going well", 100_000, 416_000, 100_000)
     assert from_json(news.kind, to_json(news)) == news
-    assert text_of(news) == "🏃 <b>Milind</b> posted an update (day 2)\nGoing well\nRoute so far: 100 of 416 km · 24%"
+    assert (
+        text_of(news)
+        == "🏃 <b>Milind</b> · The Unity Run: posted an update (day 2)\nGoing well\nRoute so far: 100 of 416 km · 24%"
+    )

@@ -64,7 +64,7 @@ async def test_a_kill_between_storing_an_update_and_sending_its_news_loses_nothi
     async with Simulator(path, frozenset({ORGANISER.id})) as again:
         after_restart = await again.deliver()  # what the sender does at start
         more = await again.deliver()
-    news = "🏃 <b>Milind Soman</b>: +24 km (day 1)\nDay one done\nRoute so far: 24 of 416 km · 5.8%"
+    news = "🏃 <b>Milind Soman</b> · The Unity Run: +24 km (day 1)\nDay one done\nRoute so far: 24 of 416 km · 5.8%"
     assert sorted((c.chat_id, c.text) for c in after_restart) == sorted([(ASHA.id, news), (RAVI.id, news)])
     assert more == []
 
@@ -76,7 +76,9 @@ async def test_an_update_stored_through_an_edit_is_announced_like_a_new_one(unit
     await unity.send(typo)
     await unity.send(unity.updates.edit(typo, text="/update 24 Day one"))
     sent = await unity.deliver()
-    assert [(c.chat_id, c.text.splitlines()[0]) for c in sent] == [(ASHA.id, "🏃 <b>Milind Soman</b>: +24 km (day 1)")]
+    assert [(c.chat_id, c.text.splitlines()[0]) for c in sent] == [
+        (ASHA.id, "🏃 <b>Milind Soman</b> · The Unity Run: +24 km (day 1)")
+    ]
 
 
 async def test_every_write_command_is_one_trip_to_the_database(unity, monkeypatch):

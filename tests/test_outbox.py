@@ -14,7 +14,7 @@ from storage.schema import migrations, split_statements
 from tests.conftest import ASHA, MILIND, RAVI
 from tests.test_summaries import FANS, ist, subscribe
 
-NEWS = "🏃 <b>Milind Soman</b>: +24 km (day 1)"
+NEWS = "🏃 <b>Milind Soman</b> · The Unity Run: +24 km (day 1)"
 
 
 async def post(sim: Simulator, km: int = 24) -> None:
@@ -64,7 +64,7 @@ async def test_a_chat_gets_its_messages_in_the_order_they_were_written(unity):
     for km in (10, 5, 9):
         await post(unity, km)
     await unity.deliver()
-    assert news_to(unity, ASHA.id) == [f"🏃 <b>Milind Soman</b>: +{km} km (day 1)" for km in (10, 5, 9)]
+    assert news_to(unity, ASHA.id) == [f"🏃 <b>Milind Soman</b> · The Unity Run: +{km} km (day 1)" for km in (10, 5, 9)]
 
 
 async def test_a_follower_who_blocked_the_bot_is_dropped_and_stops_following(unity):
@@ -186,7 +186,9 @@ async def test_an_undone_update_takes_back_its_unsent_milestone_but_not_the_foll
     await unity.say(MILIND, "/undo")
     sent = await unity.deliver()
     assert [c.chat_id for c in sent if "quarter" in c.text] == []
-    assert [c.text.splitlines()[0] for c in sent if c.chat_id == ASHA.id] == ["🏃 <b>Milind Soman</b>: +110 km (day 2)"]
+    assert [c.text.splitlines()[0] for c in sent if c.chat_id == ASHA.id] == [
+        "🏃 <b>Milind Soman</b> · The Unity Run: +110 km (day 2)"
+    ]
 
 
 async def test_a_message_whose_sending_failed_inside_the_bot_is_kept_for_a_retry(unity, monkeypatch):
@@ -223,7 +225,7 @@ async def test_the_outbox_keeps_what_happened_in_figures_and_the_text_is_written
         day=1, note="Day <one>", route_m=24_000, distance_m=416_000, runner_total_m=24_000,
     )  # fmt: skip
     assert [c.text for c in sent if c.chat_id == ASHA.id] == [
-        "🏃 <b>Milind Soman</b>: +24 km (day 1)\nDay &lt;one&gt;\nRoute so far: 24 of 416 km · 5.8%"
+        "🏃 <b>Milind Soman</b> · The Unity Run: +24 km (day 1)\nDay &lt;one&gt;\nRoute so far: 24 of 416 km · 5.8%"
     ]
 
 

@@ -56,7 +56,7 @@ async def test_done_when_asha_and_ravi_pledge_and_asha_logs_5_km(unity):
     )
     assert "You pledged <b>41.6 km</b>, 10% of The Unity Run" in await unity.say(RAVI, "/pledge 10%")
     assert await unity.say(ASHA, "/log 5") == (
-        "✅ Logged <b>5 km</b> for 15 Aug 2021\nYour pledge: 5 of 20.8 km · 24%, 15.8 km to go."
+        "✅ Logged <b>5 km</b> for 15 Aug 2021 · The Unity Run\nYour pledge: 5 of 20.8 km · 24%, 15.8 km to go."
     )
 
     assert await unity.say(ASHA, "/mypledge") == (
@@ -204,9 +204,11 @@ async def test_a_tap_after_the_run_ended_is_answered_and_explained(unity):
 async def test_log_with_a_note_and_for_yesterday(unity):
     await unity.say(ASHA, "/pledge")
     unity.clock.advance(days=1)  # day 2
-    assert "Logged <b>3 km</b> for 16 Aug 2021: Morning walk" in await unity.say(ASHA, "/log 3 km Morning walk")
+    assert "Logged <b>3 km</b> for 16 Aug 2021 · The Unity Run: Morning walk" in await unity.say(
+        ASHA, "/log 3 km Morning walk"
+    )
     reply = await unity.say(ASHA, "/log 4 yesterday evening run")
-    assert "Logged <b>4 km</b> for 15 Aug 2021: evening run" in reply
+    assert "Logged <b>4 km</b> for 15 Aug 2021 · The Unity Run: evening run" in reply
     assert "Your pledge: 7 of 20.8 km · 33.7%, 13.8 km to go." in reply
     assert (await unity.query(logs.last_of, (await current_run(unity)).id, ASHA.id)).local_day == DAY1
 
@@ -242,7 +244,7 @@ async def test_editing_a_log_corrects_it(unity):
 
     calls = await unity.send(unity.updates.edit(original, text="/log 6 long walk"))
 
-    assert "✏️ Corrected your log: 5 km → <b>6 km</b> for 15 Aug 2021: long walk" in replies(calls)[0]
+    assert "✏️ Corrected your log: 5 km → <b>6 km</b> for 15 Aug 2021 · The Unity Run: long walk" in replies(calls)[0]
     assert (await pledge_of(unity, ASHA)).logged_m == 6_000
     assert await totals(unity) == pledges.Totals(supporters=1, pledged_m=20_800, logged_m=6_000)
     last = await unity.query(logs.last_of, (await current_run(unity)).id, ASHA.id)
@@ -321,7 +323,7 @@ async def test_no_log_outside_the_run_window(unity):
     unity.clock.now = datetime(2021, 8, 22, 19, 0, tzinfo=UTC)  # 23 Aug in Mumbai
     assert "23 Aug 2021 is outside them" in await unity.say(ASHA, "/log 5")
     assert await totals(unity) == pledges.Totals(0, 0, 0)
-    assert "Logged <b>5 km</b> for 22 Aug 2021" in await unity.say(ASHA, "/log 5 yesterday")
+    assert "Logged <b>5 km</b> for 22 Aug 2021 · The Unity Run" in await unity.say(ASHA, "/log 5 yesterday")
 
 
 async def test_no_log_after_endrun(unity):
@@ -335,7 +337,7 @@ async def test_undo_removes_a_supporters_last_log(unity):
     await unity.say(ASHA, "/log 5")
     await unity.say(ASHA, "/log 3")
     assert await unity.say(ASHA, "/undo") == (
-        "↩️ Removed your log of 3 km (15 Aug 2021).\nYour pledge: 5 of 20.8 km · 24%, 15.8 km to go."
+        "↩️ Removed your log of 3 km (15 Aug 2021) from The Unity Run.\nYour pledge: 5 of 20.8 km · 24%, 15.8 km to go."
     )
     assert (await pledge_of(unity, ASHA)).logged_m == 5_000
     await unity.say(ASHA, "/undo")

@@ -99,7 +99,9 @@ async def test_updates_stored_but_not_handled_when_the_process_died_are_handled_
         Telegram(again, [again.updates.text(ASHA, "/progress")], stop)
         await polling.poll(again.app, stop, poll_timeout=0)
         assert (await totals(again))["Milind Soman"] == 20_000
-        assert [c.text.split("\n")[0] for c in again.api.sent(MILIND.id)] == ["✅ Posted <b>20 km</b> for day 1"]
+        assert [c.text.split("\n")[0] for c in again.api.sent(MILIND.id)] == [
+            "✅ Posted <b>20 km</b> for day 1 · The Unity Run"
+        ]
 
 
 async def test_two_edits_and_a_message_of_one_user_delivered_together_apply_in_telegrams_order(unity, monkeypatch):
@@ -125,9 +127,9 @@ async def test_two_edits_and_a_message_of_one_user_delivered_together_apply_in_t
 
     assert (await totals(unity))["Milind Soman"] == 30_000
     assert [c.text.split("\n")[0] for c in unity.api.sent(MILIND.id)][-3:] == [
-        "✅ Posted <b>20 km</b> for day 1",
-        "✏️ Corrected: 20 km → <b>25 km</b>",
-        "✏️ Corrected: 25 km → <b>30 km</b>",
+        "✅ Posted <b>20 km</b> for day 1 · The Unity Run",
+        "✏️ Corrected: 20 km → <b>25 km</b> · The Unity Run",
+        "✏️ Corrected: 25 km → <b>30 km</b> · The Unity Run",
     ]
 
 

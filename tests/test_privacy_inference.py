@@ -316,7 +316,9 @@ async def test_under_a_delay_an_undone_checkpoint_is_taken_back_before_it_goes_o
 
     sent = [c.text for c in await unity.deliver()]
 
-    assert sent == ["🏃 <b>Milind Soman</b>: +60 km (day 1)\nPast Vasai\nRoute so far: 60 of 416 km · 14.4%"]
+    assert sent == [
+        "🏃 <b>Milind Soman</b> · The Unity Run: +60 km (day 1)\nPast Vasai\nRoute so far: 60 of 416 km · 14.4%"
+    ]
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -143,7 +143,7 @@ async def test_reaching_the_pledge_is_celebrated(unity):
     mine = await unity.say(ASHA, "/mypledge")
 
     assert logged == (
-        "✅ Logged <b>1.2 km</b> for 15 Aug 2021\nYour pledge: 1.2 of 1 km · 120%.\n"
+        "✅ Logged <b>1.2 km</b> for 15 Aug 2021 · The Unity Run\nYour pledge: 1.2 of 1 km · 120%.\n"
         "🎉 Asha, you reached your pledge of 1 km! Thank you for going the distance with the run."
     )
     assert hidden == "🙈 You are off the /supporters list now; your km still count. /showme puts you back."

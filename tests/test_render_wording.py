@@ -140,7 +140,8 @@ async def test_a_lead_follower_message_shows_his_own_total_when_it_differs_from_
     [message] = [c for c in await unity.deliver() if c.chat_id == ASHA.id]
 
     assert message.text == (
-        "🏃 <b>Rahul Bose</b>: +30 km (day 1)\nRoute so far: 54 of 416 km · 13%\nRahul Bose: 30 km in all"
+        "🏃 <b>Rahul Bose</b> · The Unity Run: +30 km (day 1)\n"
+        "Route so far: 54 of 416 km · 13%\nRahul Bose: 30 km in all"
     )
 
 
@@ -151,9 +152,11 @@ async def test_posting_correcting_and_undoing_an_update_read_in_full(unity):
     corrected = [c.text for c in await unity.send(unity.updates.edit(first, text="/update 25.5 Day two"))]
     undone = await unity.say(MILIND, "/undo")
 
-    assert posted == ["✅ Posted <b>24 km</b> for day 2\nYour total: 24 km. /progress shows the route."]
-    assert corrected == ["✏️ Corrected: 24 km → <b>25.5 km</b>\nYour total: 25.5 km. /progress shows the route."]
-    assert undone == "↩️ Removed your update of 25.5 km (16 Aug 2021).\nYour total: 0 km."
+    assert posted == ["✅ Posted <b>24 km</b> for day 2 · The Unity Run\nYour total: 24 km. /progress shows the route."]
+    assert corrected == [
+        "✏️ Corrected: 24 km → <b>25.5 km</b> · The Unity Run\nYour total: 25.5 km. /progress shows the route."
+    ]
+    assert undone == "↩️ Removed your update of 25.5 km (16 Aug 2021) from The Unity Run.\nYour total: 0 km."
 
 
 async def test_organiser_replies_read_in_full(sim):

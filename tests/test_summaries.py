@@ -373,7 +373,10 @@ async def test_followers_get_each_new_update_and_milestones_are_announced_once(u
     again = await unity.deliver()
 
     assert [(c.chat_id, c.text) for c in day1] == [
-        (ASHA.id, "🏃 <b>Milind Soman</b>: +24 km (day 1)\nDay one done\nRoute so far: 24 of 416 km · 5.8%")
+        (
+            ASHA.id,
+            "🏃 <b>Milind Soman</b> · The Unity Run: +24 km (day 1)\nDay one done\nRoute so far: 24 of 416 km · 5.8%",
+        )
     ]
     assert sorted(c.chat_id for c in companion) == [MILIND.id, ASHA.id]
     assert "+28 km (day 1)\n16 flyovers!\n28 km in all (companion, beside the route)" in companion[0].text

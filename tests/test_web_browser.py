@@ -18,12 +18,14 @@ from bot.demo.simulator import Simulator
 from bot.domain.position_privacy import PositionMode, PositionPolicy
 from bot.edge import live_page
 from bot.web.initdata import sign_init_data
-from bot.web.sample import ASHA_ID, SamplePageSource, sample_page
+from bot.web.sample import ASHA_ID, SAMPLE_PHOTOS, SAMPLE_SLUG, SamplePageSource, sample_page
 from bot.web.server import WebServer, create_web_app, serve
 from tests.cdp import Page, chromium_page
+from tests.test_web_runs import HOSTILE, Runs
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
 TOKEN = "123456:AAE-test-token"
+RUN = f"/r/{SAMPLE_SLUG}"  # the sample run's page
 # Telegram's dark theme, as telegram-web-app.js hands it to a Mini App.
 DARK = {
     "bg_color": "#17212b",
@@ -65,7 +67,7 @@ def texts(selector: str) -> str:
 
 async def test_the_page_shows_the_run_in_a_real_browser(sample_server: WebServer) -> None:
     async with chromium_page() as page:
-        await open_page(page, f"http://127.0.0.1:{sample_server.port}/")
+        await open_page(page, f"http://127.0.0.1:{sample_server.port}{RUN}")
 
         assert await page.evaluate("document.getElementById('title').textContent") == "The Unity Run"
         assert await page.evaluate("document.getElementById('day').textContent") == "Day 4 of 8"
@@ -113,7 +115,7 @@ async def test_a_hidden_position_shows_no_track_and_says_so() -> None:
     server = await serve(create_web_app(source), "127.0.0.1", 0)
     try:
         async with chromium_page() as page:
-            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            await open_page(page, f"http://127.0.0.1:{server.port}{RUN}")
             assert await page.evaluate("document.querySelectorAll('#map #track, #map #here').length") == 0
             assert (
                 await page.evaluate("document.getElementById('position').textContent")
@@ -132,7 +134,7 @@ async def test_inside_telegram_the_page_takes_its_theme_and_shows_the_viewers_pl
     init_data = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, TOKEN)
     async with chromium_page() as page:
         await page.serve_instead("https://telegram.org/*", fake_telegram_script(init_data), "text/javascript")
-        url = f"http://127.0.0.1:{sample_server.port}/#tgWebAppData={quote(init_data)}&tgWebAppVersion=7.0"
+        url = f"http://127.0.0.1:{sample_server.port}{RUN}#tgWebAppData={quote(init_data)}&tgWebAppVersion=7.0"
         await open_page(page, url)
         await page.wait_for("!document.getElementById('you').hidden")
         assert (
@@ -151,7 +153,7 @@ async def test_a_forged_init_data_inside_telegram_shows_only_the_public_page(sam
     forged = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, "999:NOT-THE-BOT")
     async with chromium_page() as page:
         await page.serve_instead("https://telegram.org/*", fake_telegram_script(forged), "text/javascript")
-        await open_page(page, f"http://127.0.0.1:{sample_server.port}/#tgWebAppData={quote(forged)}")
+        await open_page(page, f"http://127.0.0.1:{sample_server.port}{RUN}#tgWebAppData={quote(forged)}")
         # The page asks again with the init data once Telegram's script is in; the answer stays public.
         await page.wait_for("getComputedStyle(document.body).backgroundColor === 'rgb(14, 22, 33)'")
         await page.wait_for("document.body.dataset.loads === '2'")
@@ -163,7 +165,9 @@ async def test_a_forged_init_data_inside_telegram_shows_only_the_public_page(sam
 class BeforeTheStart(SamplePageSource):
     """The run as it stands the evening before: no km, no route, no position, no update, no pledge."""
 
-    async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+    async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any] | None:
+        if slug != SAMPLE_SLUG:
+            return None
         page = sample_page(viewer_user_id)
         page["run"]["stage"] = "not_started"
         page["progress"].update(
@@ -186,7 +190,7 @@ async def test_before_the_start_the_page_says_so_without_errors() -> None:
     server = await serve(create_web_app(BeforeTheStart()), "127.0.0.1", 0)
     try:
         async with chromium_page() as page:
-            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            await open_page(page, f"http://127.0.0.1:{server.port}{RUN}")
             assert await page.evaluate("document.getElementById('day').textContent") == "Starts on 15 Aug 2021"
             assert await page.evaluate("document.getElementById('figures').textContent") == "0 km of 416 km"
             assert await page.evaluate("document.getElementById('position').textContent") == "No position shared yet."
@@ -203,7 +207,7 @@ async def test_new_figures_show_without_a_reload() -> None:
     server = await serve(create_web_app(source, cache_seconds=0), "127.0.0.1", 0)
     try:
         async with chromium_page() as page:
-            await open_page(page, f"http://127.0.0.1:{server.port}/")
+            await open_page(page, f"http://127.0.0.1:{server.port}{RUN}")
             await page.evaluate("window.notReloaded = true")
             source.now = source.now + timedelta(days=1)
             # What the 30-second timer does, and what coming back to the tab does at once.
@@ -225,7 +229,7 @@ async def demo_server(tmp_path: Path) -> AsyncIterator[tuple[WebServer, dict[str
     async def serve_it(sim: Simulator) -> None:
         server = await serve(live_page.web_app(sim.app), "127.0.0.1", 0)
         async with httpx.AsyncClient() as http:
-            page = (await http.get(f"http://127.0.0.1:{server.port}/api/run.json")).json()
+            page = (await http.get(f"http://127.0.0.1:{server.port}/r/the-unity-run/run.json")).json()
         served.append((server, page))
         done.set()
         await finished.wait()  # the application stays open while the test looks at its page
@@ -243,7 +247,7 @@ async def demo_server(tmp_path: Path) -> AsyncIterator[tuple[WebServer, dict[str
 async def test_the_demos_page_from_the_real_application(demo_server: tuple[WebServer, dict[str, Any]]) -> None:
     server, data = demo_server
     async with chromium_page() as page:
-        await page.send("Page.navigate", url=f"http://127.0.0.1:{server.port}/")
+        await page.send("Page.navigate", url=f"http://127.0.0.1:{server.port}{RUN}")
         await page.wait_for("document.getElementById('figures')?.textContent.length > 0")
 
         # The figures as the demo left them, read from the page and from its JSON.
@@ -290,3 +294,91 @@ async def test_the_demos_page_from_the_real_application(demo_server: tuple[WebSe
         assert page.problems == []
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "demo-page.png").write_bytes(await page.screenshot())
+
+
+class SampleRuns(Runs):
+    """Three listed runs and an unlisted one (tests/test_web_runs.py), with the sample's photos."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add("unity-2021", "The Unity Run", 409_000, stage="ended")
+        self.add("coast-run", "Coast to Coast", 52_000)
+        self.add("hills-2024", HOSTILE, 12_500)
+        self.add("quiet-one", "A Private Walk", 3_000, listed=False)
+
+    async def photo(self, photo_id: str) -> bytes | None:
+        return SAMPLE_PHOTOS.get(photo_id)
+
+
+@pytest.fixture
+async def runs_server() -> AsyncIterator[WebServer]:
+    server = await serve(create_web_app(SampleRuns(), bot_token=TOKEN), "127.0.0.1", 0)
+    yield server
+    await server.stop()
+
+
+async def test_the_index_lists_the_runs_and_leads_to_each_page_and_back(runs_server: WebServer) -> None:
+    root = f"http://127.0.0.1:{runs_server.port}/"
+    async with chromium_page() as page:
+        await page.send("Page.navigate", url=root)
+        await page.wait_for("location.href !== 'about:blank' && document.querySelectorAll('a.title').length > 0")
+        assert await page.evaluate(texts("#open a.title")) == [HOSTILE, "Coast to Coast"]  # shown as written
+        assert await page.evaluate("document.querySelectorAll('#open b, #open script').length") == 0
+        assert await page.evaluate(texts("#past a.title")) == ["The Unity Run"]
+        assert "A Private Walk" not in await page.evaluate("document.body.textContent")
+        lines = await page.evaluate(texts("#open .figures-line"))
+        assert lines == ["12.5 of 416 km", "52 of 416 km"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "index-page.png").write_bytes(await page.screenshot())
+
+        await page.evaluate("document.querySelector('a[href=\"r/coast-run\"]').click()")
+        await page.wait_for("document.getElementById('figures')?.textContent.length > 0")
+        assert await page.evaluate("location.pathname") == "/r/coast-run"
+        assert await page.evaluate("document.getElementById('title').textContent") == "Coast to Coast"
+        assert await page.evaluate("document.getElementById('figures').textContent") == "52 km of 416 km"
+        await page.wait_for("Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)")
+        assert await page.evaluate("Array.from(document.images).map(i => new URL(i.src).pathname)") == [
+            "/photos/p2",
+            "/photos/p1",
+        ]
+
+        await page.evaluate("document.getElementById('all-runs').click()")
+        await page.wait_for("location.pathname === '/' && document.querySelectorAll('a.title').length === 3")
+        assert page.problems == []
+
+
+async def test_inside_telegram_the_index_passes_the_viewer_on_to_the_runs_page(runs_server: WebServer) -> None:
+    user = json.dumps({"id": ASHA_ID, "first_name": "Asha"})
+    init_data = sign_init_data({"user": user, "auth_date": str(int(datetime.now(UTC).timestamp()))}, TOKEN)
+    async with chromium_page() as page:
+        await page.serve_instead("https://telegram.org/*", fake_telegram_script(init_data), "text/javascript")
+        url = f"http://127.0.0.1:{runs_server.port}/#tgWebAppData={quote(init_data)}&tgWebAppVersion=7.0"
+        await page.send("Page.navigate", url=url)
+        await page.wait_for("location.href !== 'about:blank' && document.querySelectorAll('a.title').length === 3")
+        await page.wait_for("getComputedStyle(document.body).backgroundColor === 'rgb(14, 22, 33)'")
+        assert (
+            await page.evaluate("document.querySelector('a[href^=\"r/hills-2024\"]').hash.indexOf('#tgWebAppData=')")
+            == 0
+        )
+        await page.evaluate("document.querySelector('a[href^=\"r/hills-2024\"]').click()")
+        await page.wait_for("location.pathname === '/r/hills-2024' && document.getElementById('you')?.hidden === false")
+        assert await page.evaluate("document.getElementById('title').textContent") == HOSTILE
+        assert (
+            await page.evaluate("document.getElementById('you-line').textContent")
+            == "5 km of 20.8 km · 24%, 15.8 km to go"
+        )
+        assert await page.evaluate("document.getElementById('all-runs').hash.indexOf('#tgWebAppData=')") == 0
+        assert page.problems == []
+
+
+async def test_a_run_no_longer_there_says_so_on_its_page() -> None:
+    source = SampleRuns()
+    server = await serve(create_web_app(source, cache_seconds=0), "127.0.0.1", 0)
+    try:
+        async with chromium_page() as page:
+            await open_page(page, f"http://127.0.0.1:{server.port}/r/coast-run")
+            del source.runs["coast-run"]
+            await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+            await page.wait_for("document.getElementById('title').textContent === 'No run at this address'")
+    finally:
+        await server.stop()

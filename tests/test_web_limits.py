@@ -17,7 +17,7 @@ import pytest
 
 from bench import idle_connections
 from bot.web import server as server_module
-from bot.web.sample import SamplePageSource
+from bot.web.sample import SAMPLE_SLUG, SamplePageSource
 from bot.web.server import MAX_HEAD, RESERVED_FILES, Limits, WebServer, create_web_app, serve
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -30,9 +30,9 @@ class Held(SamplePageSource):
         super().__init__()
         self.release = asyncio.Event()
 
-    async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+    async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any] | None:
         await self.release.wait()
-        return await super().page(viewer_user_id)
+        return await super().page(slug, viewer_user_id)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def closed(reader: asyncio.StreamReader) -> bool:
 async def test_with_every_connection_busy_a_new_one_gets_a_clear_503_with_retry_after(small, held, caplog) -> None:
     busy = [await connect(small) for _ in range(2)]
     for _, writer in busy:
-        writer.write(request("/api/run.json", "Connection: close"))
+        writer.write(request(f"/r/{SAMPLE_SLUG}/run.json", "Connection: close"))
     await asyncio.sleep(0.1)  # both requests in hand, waiting for the figures
 
     with caplog.at_level(logging.WARNING, logger="bot.web.server"):

@@ -14,10 +14,12 @@ import pytest
 
 from bot.domain.position_privacy import PositionMode, PositionPolicy
 from bot.web.initdata import sign_init_data
-from bot.web.sample import ASHA_ID, NOW, RAVI_ID, SAMPLE_PHOTOS, SamplePageSource, sample_page
+from bot.web.sample import ASHA_ID, NOW, RAVI_ID, SAMPLE_PHOTOS, SAMPLE_SLUG, SamplePageSource, sample_page
 from bot.web.server import create_web_app, serve
 
 TOKEN = "123456:AAE-test-token"
+PAGE = f"/r/{SAMPLE_SLUG}"
+JSON = f"{PAGE}/run.json"
 
 
 def init_data(user_id: int, signed_at: datetime = NOW - timedelta(minutes=1), token: str = TOKEN) -> str:
@@ -50,18 +52,20 @@ async def client(source: SamplePageSource, ticks: Clock) -> AsyncIterator[httpx.
         yield http
 
 
-async def test_the_page_is_served_at_the_root(client: httpx.AsyncClient) -> None:
-    response = await client.get("/")
+async def test_the_runs_page_is_served_at_its_own_address(client: httpx.AsyncClient) -> None:
+    response = await client.get(PAGE)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert '<script src="static/app.js" defer></script>' in response.text
+    assert '<script src="../static/app.js" defer></script>' in response.text
+    assert "<title>The Unity Run · live</title>" in response.text
+    assert '<a id="all-runs" href="../">' in response.text
     assert "default-src 'self'" in response.headers["content-security-policy"]
-    for asset in ("/static/app.js", "/static/style.css"):
+    for asset in ("/static/app.js", "/static/style.css", "/static/index.js"):
         assert (await client.get(asset)).status_code == 200
 
 
 async def test_the_json_carries_the_figures(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/run.json")
+    response = await client.get(JSON)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     page = response.json()
@@ -76,13 +80,13 @@ async def test_the_json_carries_the_figures(client: httpx.AsyncClient) -> None:
 
 
 async def test_the_json_has_no_telegram_url_and_no_token(client: httpx.AsyncClient) -> None:
-    body = (await client.get("/api/run.json")).text
+    body = (await client.get(JSON)).text
     assert "api.telegram.org" not in body
     assert TOKEN not in body
 
 
 async def test_a_valid_init_data_adds_the_viewers_own_pledge(client: httpx.AsyncClient) -> None:
-    by_header = (await client.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})).json()
+    by_header = (await client.get(JSON, headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})).json()
     assert by_header["viewer"] == {
         "user_id": ASHA_ID,
         "name": "Asha",
@@ -94,11 +98,11 @@ async def test_a_valid_init_data_adds_the_viewers_own_pledge(client: httpx.Async
 
 @pytest.mark.parametrize("name", ["init_data", "tgWebAppData", "initData"])
 async def test_init_data_in_the_url_is_refused_so_no_proxy_logs_it(client: httpx.AsyncClient, name: str) -> None:
-    by_header = await client.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})
+    by_header = await client.get(JSON, headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})
     assert by_header.json()["viewer"]["user_id"] == ASHA_ID
     assert by_header.headers["cache-control"] == "private, no-store"
 
-    by_query = await client.get("/api/run.json", params={name: init_data(ASHA_ID)})
+    by_query = await client.get(JSON, params={name: init_data(ASHA_ID)})
     assert by_query.status_code == 400
     assert by_query.headers["content-type"].startswith("text/plain")
     assert by_query.text == "Init data goes in the X-Telegram-Init-Data header, never in the URL (proxies log URLs).\n"
@@ -122,7 +126,7 @@ async def test_the_pages_script_sends_init_data_in_the_header_never_in_the_url(c
     ids=["forged", "stale", "tampered", "unsigned"],
 )
 async def test_forged_or_stale_init_data_gets_the_public_view(client: httpx.AsyncClient, given: str) -> None:
-    response = await client.get("/api/run.json", headers={"X-Telegram-Init-Data": given})
+    response = await client.get(JSON, headers={"X-Telegram-Init-Data": given})
     assert response.status_code == 200
     assert response.json()["viewer"] is None
     assert response.json()["progress"]["covered_m"] == 153_500
@@ -131,13 +135,13 @@ async def test_forged_or_stale_init_data_gets_the_public_view(client: httpx.Asyn
 async def test_without_the_token_nobody_is_recognised(source: SamplePageSource) -> None:
     app = create_web_app(source, clock=lambda: NOW)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
-        response = await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})
+        response = await http.get(JSON, headers={"X-Telegram-Init-Data": init_data(ASHA_ID)})
     assert response.json()["viewer"] is None
 
 
 async def test_a_hidden_supporter_is_never_on_the_board(ticks: Clock) -> None:
     class WithHidden(SamplePageSource):
-        async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+        async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any]:
             page = sample_page(viewer_user_id)
             ravi = {"name": "Ravi", "pledged_m": 41_600, "logged_m": 10_000, "hidden": True}
             page["supporters"]["board"].append(ravi)
@@ -145,8 +149,8 @@ async def test_a_hidden_supporter_is_never_on_the_board(ticks: Clock) -> None:
 
     app = create_web_app(WithHidden(), bot_token=TOKEN, clock=lambda: NOW, monotonic=ticks)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
-        public = await http.get("/api/run.json")
-        as_ravi = await http.get("/api/run.json", headers={"X-Telegram-Init-Data": init_data(RAVI_ID)})
+        public = await http.get(JSON)
+        as_ravi = await http.get(JSON, headers={"X-Telegram-Init-Data": init_data(RAVI_ID)})
     assert "Ravi" not in public.text
     assert [b["name"] for b in as_ravi.json()["supporters"]["board"]] == ["Kavya", "Asha", "Dev <script>"]
     assert as_ravi.json()["viewer"]["hidden"] is True
@@ -155,7 +159,7 @@ async def test_a_hidden_supporter_is_never_on_the_board(ticks: Clock) -> None:
 async def test_a_hidden_position_is_absent_from_the_json(ticks: Clock) -> None:
     app = create_web_app(SamplePageSource(policy=PositionPolicy(PositionMode.HIDE)), monotonic=ticks)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
-        page = (await http.get("/api/run.json")).json()
+        page = (await http.get(JSON)).json()
     assert page["position"] is None
     assert page["track"] == []
     assert page["position_policy"] == "hide"
@@ -164,45 +168,48 @@ async def test_a_hidden_position_is_absent_from_the_json(ticks: Clock) -> None:
 async def test_many_viewers_share_one_read_of_the_figures(
     client: httpx.AsyncClient, source: SamplePageSource, ticks: Clock
 ) -> None:
-    first = await client.get("/api/run.json")
+    first = await client.get(JSON)
     for _ in range(5):
-        assert (await client.get("/api/run.json")).content == first.content
+        assert (await client.get(JSON)).content == first.content
     assert source.page_calls == 1
     ticks.seconds += 2.5
-    await client.get("/api/run.json")
+    await client.get(JSON)
     assert source.page_calls == 2
 
 
 async def test_new_figures_show_once_the_cache_is_old(
     client: httpx.AsyncClient, source: SamplePageSource, ticks: Clock
 ) -> None:
-    before = (await client.get("/api/run.json")).json()
+    before = (await client.get(JSON)).json()
     source.now = NOW + timedelta(days=1)
     ticks.seconds += 2.5
-    after = (await client.get("/api/run.json")).json()
+    after = (await client.get(JSON)).json()
     assert (before["progress"]["day"], after["progress"]["day"]) == (4, 5)
     assert before["version"] != after["version"]
 
 
 async def test_a_browser_that_accepts_gzip_gets_the_same_figures_smaller(client: httpx.AsyncClient) -> None:
-    plain = await client.get("/api/run.json", headers={"Accept-Encoding": "identity"})
-    packed = await client.get("/api/run.json", headers={"Accept-Encoding": "gzip, deflate"})
+    plain = await client.get(JSON, headers={"Accept-Encoding": "identity"})
+    packed = await client.get(JSON, headers={"Accept-Encoding": "gzip, deflate"})
     assert packed.headers["content-encoding"] == "gzip"
     assert int(packed.headers["content-length"]) < len(plain.content) / 2
     assert packed.json() == plain.json()
 
 
 async def test_an_unchanged_page_answers_304_to_its_etag(client: httpx.AsyncClient) -> None:
-    first = await client.get("/api/run.json")
-    again = await client.get("/api/run.json", headers={"If-None-Match": first.headers["etag"]})
+    first = await client.get(JSON)
+    again = await client.get(JSON, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""
 
 
-async def test_no_current_run_is_a_404_the_page_explains() -> None:
+async def test_with_no_run_at_all_the_old_address_is_a_404_the_page_explains() -> None:
     class NoRun:
-        async def page(self, viewer_user_id: int | None) -> None:
+        async def page(self, slug: str, viewer_user_id: int | None) -> None:
             return None
+
+        async def index(self) -> dict[str, Any]:
+            return {"open": [], "past": []}
 
         async def photo(self, photo_id: str) -> None:
             return None
@@ -210,18 +217,20 @@ async def test_no_current_run_is_a_404_the_page_explains() -> None:
     app = create_web_app(NoRun())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
         response = await http.get("/api/run.json")
+        index = await http.get("/")
     assert response.status_code == 404
     assert response.json() == {"error": "No run at the moment."}
+    assert index.status_code == 200 and "No run at the moment." in index.text
 
 
 async def test_a_failing_source_is_a_503_not_a_traceback() -> None:
     class Broken(SamplePageSource):
-        async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+        async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any]:
             raise RuntimeError("database is locked")
 
     app = create_web_app(Broken())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://page") as http:
-        response = await http.get("/api/run.json")
+        response = await http.get(JSON)
     assert response.status_code == 503
     assert "database" not in response.text
 
@@ -247,7 +256,17 @@ async def test_unknown_paths_and_photos_are_404(client: httpx.AsyncClient, path:
 async def test_every_answer_says_only_telegrams_web_clients_and_the_page_itself_may_frame_it(
     client: httpx.AsyncClient,
 ) -> None:
-    for path in ("/", "/api/run.json", "/photos/p1", "/static/app.js", "/nothing"):
+    for path in (
+        "/",
+        "/api/runs.json",
+        PAGE,
+        JSON,
+        "/api/run.json",
+        "/photos/p1",
+        "/static/app.js",
+        "/nothing",
+        "/r/x",
+    ):
         policy = (await client.get(path)).headers["content-security-policy"]
         directives = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
         assert directives["frame-ancestors"] == ["'self'", "https://web.telegram.org", "https://*.telegram.org"], path
@@ -257,7 +276,21 @@ FOREIGN = "evil.example"
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/api/run.json/", "/photos/p1/", "/healthz/", "/static", "/static/", "//evil.example/", "/nothing"]
+    "path",
+    [
+        "/",
+        "/api/run.json/",
+        f"{PAGE}/",
+        f"{JSON}/",
+        "/r/",
+        "/r",
+        "/photos/p1/",
+        "/healthz/",
+        "/static",
+        "/static/",
+        "//evil.example/",
+        "/nothing",
+    ],
 )
 async def test_a_foreign_host_is_never_redirected_to_nor_echoed(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path, headers={"Host": FOREIGN})
@@ -283,13 +316,13 @@ async def test_a_foreign_host_over_tcp_gets_the_page_with_no_redirect(source: Sa
 async def test_serve_runs_in_this_loop_and_stops_cleanly(source: SamplePageSource) -> None:
     server = await serve(create_web_app(source), "127.0.0.1", 0)
     async with httpx.AsyncClient() as http:
-        response = await http.get(f"http://127.0.0.1:{server.port}/api/run.json")
+        response = await http.get(f"http://127.0.0.1:{server.port}{JSON}")
     assert response.json()["progress"]["day"] == 4
     await server.stop()
     assert server.task.done()
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient() as http:
-            await http.get(f"http://127.0.0.1:{server.port}/api/run.json")
+            await http.get(f"http://127.0.0.1:{server.port}{JSON}")
 
 
 async def test_a_port_in_use_is_an_error_for_the_caller(source: SamplePageSource) -> None:

@@ -28,11 +28,11 @@ def text_of(news: News) -> str:
 
 def runner_posted(news: RunnerPosted) -> str:
     """The short private message a follower gets for a runner's new update."""
-    name = name_html(news.runner_name)
+    name, run = name_html(news.runner_name), name_html(news.run_title)
     if news.metres is None:  # /position coarse: each update's own km are not public
-        lines = [f"🏃 <b>{name}</b> posted an update (day {news.day})"]
+        lines = [f"🏃 <b>{name}</b> · {run}: posted an update (day {news.day})"]
     else:
-        lines = [f"🏃 <b>{name}</b>: +{km(news.metres)} km (day {news.day})"]
+        lines = [f"🏃 <b>{name}</b> · {run}: +{km(news.metres)} km (day {news.day})"]
     if news.note:
         lines.append(escape(clip(news.note, 200)))
     if news.is_lead:

@@ -203,11 +203,11 @@ def _total_kept_from(run: Run, in_group: bool) -> str | None:
 
 def posted(result: Posted, in_group: bool = False) -> str:
     """The runner's reply to /update or its correction; `in_group`: it goes to a group, not the private chat."""
-    u = result.update
+    u, title = result.update, name_html(result.run.title)
     if result.before_m is not None:
-        head = f"✏️ Corrected: {km(result.before_m)} km → <b>{km(u.metres)} km</b>"
+        head = f"✏️ Corrected: {km(result.before_m)} km → <b>{km(u.metres)} km</b> · {title}"
     else:
-        head = f"✅ Posted <b>{km(u.metres)} km</b> for day {(u.local_day - result.run.start_date).days + 1}"
+        head = f"✅ Posted <b>{km(u.metres)} km</b> for day {(u.local_day - result.run.start_date).days + 1} · {title}"
     kept = _total_kept_from(result.run, in_group)
     if kept:
         return f"{head}\n{kept}"
@@ -220,7 +220,10 @@ def position_saved(run: Run, live: bool) -> str:
 
 
 def undone(result: Undone, in_group: bool = False) -> str:
-    head = f"↩️ Removed your update of {km(result.update.metres)} km ({day_text(result.update.local_day)})."
+    head = (
+        f"↩️ Removed your update of {km(result.update.metres)} km ({day_text(result.update.local_day)})"
+        f" from {name_html(result.run.title)}."
+    )
     kept = _total_kept_from(result.run, in_group)
     return f"{head}\n{kept or f'Your total: {km(result.runner_total_m)} km.'}"
 
@@ -527,7 +530,7 @@ def logged(result: Logged) -> str:
         head = f"✏️ Corrected your log: {km(result.before_m)} km → <b>{km(entry.metres)} km</b>"
     else:
         head = f"✅ Logged <b>{km(entry.metres)} km</b>"
-    head += f" for {day_text(entry.local_day)}"
+    head += f" for {day_text(entry.local_day)} · {name_html(result.run.title)}"
     if entry.note:
         head += f": {escape(clip(entry.note))}"
     lines = [head, _against_pledge(result.status)]
@@ -541,7 +544,8 @@ def logged(result: Logged) -> str:
 
 def log_undone(result: LogUndone) -> str:
     return (
-        f"↩️ Removed your log of {km(result.log.metres)} km ({day_text(result.log.local_day)}).\n"
+        f"↩️ Removed your log of {km(result.log.metres)} km ({day_text(result.log.local_day)})"
+        f" from {name_html(result.run.title)}.\n"
         f"{_against_pledge(result.status)}"
     )
 

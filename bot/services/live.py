@@ -71,9 +71,24 @@ class PageParts:
     document: dict[str, Any]
 
 
+class _NoSuchRun(LookupError):
+    """Raised out of the memo's computation, so a slug no run has is never kept (a flood of made-up slugs
+    would push the real runs' pages out of it)."""
+
+
 async def run_named(db: Database, slug: str) -> Run | None:
-    """The run of a page's address (/r/<slug>), kept until a run changes."""
-    return await db.cached(("slug", slug), [ROUTE], lambda: db.read(lambda conn: runs.by_slug(conn, slug)))
+    """The run of a page's address (/r/<slug>), kept until a run changes; None for a slug no run has."""
+
+    async def lookup() -> Run:
+        run = await db.read(lambda conn: runs.by_slug(conn, slug))
+        if run is None:
+            raise _NoSuchRun(slug)
+        return run
+
+    try:
+        return await db.cached(("slug", slug), [ROUTE], lookup)
+    except _NoSuchRun:
+        return None
 
 
 async def page(db: Database, slug: str, now: datetime, viewer_id: int | None) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ class Role(Enum):
     READER = "reader"  # reads, pledges, logs, follows, subscribes
     RUNNER = "runner"  # posts updates, positions, watch files
     ORGANISER = "organiser"  # changes the run
+    CLOSER = "closer"  # an organiser acting on a run that may have ended (/position hide after /endrun)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def candidates(conn: sqlite3.Connection, where: Where, role: Role) -> list[Run]:
         return [chosen] if chosen else runs.open_runs(conn, listed_only=True) or _latest(conn)
     if role is Role.READER:
         return [chosen] if chosen else _readable(conn, where.user_id)
-    own = running(conn, where.user_id) if role is Role.RUNNER else _organising(conn, where)
+    own = running(conn, where.user_id) if role is Role.RUNNER else _organising(conn, where, role is Role.CLOSER)
     if chosen and any(r.id == chosen.id for r in own):
         return [chosen]
     return own
@@ -83,10 +84,14 @@ def running(conn: sqlite3.Connection, user_id: int) -> list[Run]:
     return [r for r in runs.of_member(conn, user_id) if r.is_open and runners.get(conn, r.id, user_id)]
 
 
-def _organising(conn: sqlite3.Connection, where: Where) -> list[Run]:
-    if where.is_operator:
-        return runs.open_runs(conn, limit=None)
-    return [r for r in runs.organised_by(conn, where.user_id or 0) if r.is_open]
+def _organising(conn: sqlite3.Connection, where: Where, ended_too: bool) -> list[Run]:
+    """The open runs the person organises (every open run for an operator); with `ended_too` and none open,
+    the ended ones (an operator: the run created last)."""
+    found = runs.open_runs(conn, limit=None) if where.is_operator else runs.organised_by(conn, where.user_id or 0)
+    open_ones = [r for r in found if r.is_open]
+    if open_ones or not ended_too:
+        return open_ones
+    return _latest(conn) if where.is_operator else found
 
 
 def _readable(conn: sqlite3.Connection, user_id: int) -> list[Run]:
@@ -114,7 +119,7 @@ def resolve(conn: sqlite3.Connection, where: Where, role: Role = Role.READER) ->
     run = readable[0] if len(readable) == 1 else None
     if run is not None and not run.is_open and _has_role(conn, run, where, role):
         require_open(conn, run.id)  # says it has ended
-    if role is Role.ORGANISER:
+    if role in (Role.ORGANISER, Role.CLOSER):
         raise UserError(NOT_ORGANISER)
     title = run.title if run else "a run"
     raise UserError(f"Only the runners of {title} can post updates. An organiser can invite you.")

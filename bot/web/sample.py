@@ -216,18 +216,46 @@ def tiny_png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
 SAMPLE_PHOTOS = {"p1": tiny_png(160, 120, (255, 160, 40)), "p2": tiny_png(160, 120, (40, 120, 255))}
 
 
-class SamplePageSource:
-    """A PageSource over the sample: what tests, the browser check and the bench serve."""
+SAMPLE_SLUG = "the-unity-run"
 
-    def __init__(self, policy: PositionPolicy = LIVE, now: datetime = NOW) -> None:
+
+def sample_entry(page: dict[str, Any], slug: str = SAMPLE_SLUG) -> dict[str, Any]:
+    """The index's entry (PageSource.index) for a page dict."""
+    run = page["run"]
+    return {
+        "slug": slug,
+        "title": run["title"],
+        "from": run["start_place"],
+        "to": run["end_place"],
+        "distance_m": run["distance_m"],
+        "start_date": run["start"],
+        "end_date": run["end"],
+        "covered_m": page["progress"]["covered_m"],
+        "ended": run["stage"] == "ended",
+        "page": f"/r/{slug}",
+    }
+
+
+class SamplePageSource:
+    """A PageSource over the sample, one run at /r/the-unity-run: what tests, the browser check and the bench
+    serve."""
+
+    def __init__(self, policy: PositionPolicy = LIVE, now: datetime = NOW, slug: str = SAMPLE_SLUG) -> None:
         self.policy = policy
         self.now = now
+        self.slug = slug
         self.page_calls = 0
+        self.index_calls = 0
         self.photo_calls = 0
 
-    async def page(self, viewer_user_id: int | None) -> dict[str, Any]:
+    async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any] | None:
         self.page_calls += 1
-        return sample_page(viewer_user_id, self.policy, self.now)
+        return sample_page(viewer_user_id, self.policy, self.now) if slug == self.slug else None
+
+    async def index(self) -> dict[str, Any]:
+        self.index_calls += 1
+        entry = sample_entry(sample_page(None, self.policy, self.now), self.slug)
+        return {"open": [] if entry["ended"] else [entry], "past": [entry] if entry["ended"] else []}
 
     async def photo(self, photo_id: str) -> bytes | None:
         self.photo_calls += 1

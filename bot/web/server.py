@@ -1,9 +1,12 @@
-"""The live page over HTTP: a Starlette app served by uvicorn in the bot's own event loop.
+"""The live pages over HTTP: a Starlette app served by uvicorn in the bot's own event loop.
 
-Routes: `/` (the page), `/static/...` (its script and style), `/api/run.json` (the figures; the
-viewer's own pledge too when Telegram's signed init data comes in the X-Telegram-Init-Data header,
-never in the URL) and `/photos/{id}` (photo bytes through this server: Telegram's file URLs carry
-the bot token). The data comes from a PageSource the bot implements over its services.
+Routes: `/` (the index of runs, written here: open listed runs and past ones), `/api/runs.json` (the same as
+JSON), `/r/<slug>` (a run's live page), `/r/<slug>/run.json` (its figures; the viewer's own pledge too when
+Telegram's signed init data comes in the X-Telegram-Init-Data header, never in the URL), `/static/...` (the
+pages' scripts and style), `/photos/{id}` (photo bytes through this server: Telegram's file URLs carry the
+bot token) and `/healthz`. `/api/run.json`, the old address from when the bot had one run, answers the
+newest open listed run's figures (else the latest ended one's) for old links and pages. The data comes from a
+PageSource the bot implements over its services.
 
 The server holds under idle or hostile connections (`serve`): at most `Limits.max_connections` open
 at once, computed from the process's open-file limit; when full, the oldest connection still
@@ -20,6 +23,7 @@ import asyncio
 import contextlib
 import errno
 import gzip
+import html
 import json
 import logging
 import os
@@ -44,6 +48,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from bot.domain.slugs import is_slug
+from bot.web import index_page
 from bot.web.initdata import verify_init_data
 
 log = logging.getLogger(__name__)
@@ -54,6 +60,8 @@ INIT_DATA_IN_URL = ("init_data", "tgWebAppData", "initData")  # refused: proxies
 INIT_DATA_MAX_AGE = timedelta(hours=24)
 PHOTO_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 ETAG_SAFE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+RUNS_CACHED = 64  # runs whose public JSON is kept, those asked for last
+RUN_TITLE = "<title>Live run</title>"  # static/run.html's, replaced by the run's own
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -71,14 +79,21 @@ SECURITY_HEADERS = [
 
 
 class PageSource(Protocol):
-    """What the page shows, in the JSON form the README describes ("The live page"); the bot implements it."""
+    """What the pages show, in the JSON forms docs/json.md describes; the bot implements it."""
 
-    async def page(self, viewer_user_id: int | None) -> dict[str, Any] | None:
-        """The current run's figures (None: no current run); with a user id, also that user's `viewer`."""
+    async def page(self, slug: str, viewer_user_id: int | None) -> dict[str, Any] | None:
+        """The figures of the run called `slug` (None: no run has that name); with a user id, also that user's
+        `viewer`. Only slugs that pass `bot.domain.slugs.is_slug` are asked for."""
+        ...
+
+    async def index(self) -> dict[str, Any]:
+        """`{"open": [...], "past": [...]}`: the open listed runs, newest first, and the latest ended listed ones;
+        each entry `slug`, `title`, `from`, `to`, `distance_m`, `start_date`, `end_date`, `covered_m`, `ended`,
+        `page`. An unlisted run is in neither, and its page is served all the same."""
         ...
 
     async def photo(self, photo_id: str) -> bytes | None:
-        """The bytes of a photo named in the page (an update's `photo`), or None.
+        """The bytes of a photo named in a page (an update's `photo`), or None.
 
         A photo id names the photo itself, not its place: an id once served always serves the same bytes
         or none (browsers keep them a year)."""
@@ -104,6 +119,12 @@ def _json_bytes(page: dict[str, Any]) -> bytes:
     return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _title_of(page: dict[str, Any]) -> str:
+    run = page.get("run")
+    title = run.get("title") if isinstance(run, dict) else None
+    return title if isinstance(title, str) else ""
+
+
 @dataclass
 class _Cached:
     body: bytes
@@ -111,51 +132,110 @@ class _Cached:
     etag: str
     version: str | None
     fetched: float
+    title: str = ""  # the run's (the page's <title>: link previews)
+    html: bytes = b""  # the index's page, written once per version of its JSON
+    newest: str | None = None  # the index's: the run the old address /api/run.json stands for
 
 
-class _PublicPage:
-    """The public JSON as bytes, asked of the source at most once per `max_age` seconds.
+class _Shared:
+    """Concurrent asks for one key share the one fetch under way; a viewer who leaves does not cancel it for
+    the others. Keys in flight only: as many as the requests under way."""
 
-    The page polls every 30 s and many people may watch at once: they share one answer. Concurrent
-    misses wait for the one fetch under way; the bytes are serialised again only when the data's
-    `version` changed.
+    def __init__(self) -> None:
+        self.fetching: dict[str, asyncio.Future[_Cached | None]] = {}
+
+    async def get(self, key: str, fetch: Callable[[], Awaitable[_Cached | None]]) -> _Cached | None:
+        under_way = self.fetching.get(key)
+        if under_way is None:
+            under_way = asyncio.ensure_future(fetch())
+            self.fetching[key] = under_way
+            under_way.add_done_callback(lambda done: self._done(key, done))
+        return await asyncio.shield(under_way)
+
+    def _done(self, key: str, done: asyncio.Future[_Cached | None]) -> None:
+        self.fetching.pop(key, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have left (its own request logs it)
+
+
+class _PublicPages:
+    """Each run's public JSON as bytes, asked of the source at most once per `max_age` seconds per run.
+
+    The page polls every 30 s and many people may watch a run at once: they share one answer. Concurrent
+    misses wait for the one fetch under way; the bytes are serialised again only when the data's `version`
+    changed. Only runs that exist are kept, the `size` asked for last: a flood of made-up slugs costs the
+    source a look each, and keeps nothing here.
     """
 
-    def __init__(self, source: PageSource, max_age: float, monotonic: Callable[[], float]) -> None:
+    def __init__(self, source: PageSource, max_age: float, monotonic: Callable[[], float], size: int) -> None:
         self.source = source
         self.max_age = max_age
         self.monotonic = monotonic
-        self.cached: _Cached | None = None
-        self.empty = False  # the source had no current run at the last fetch
-        self.lock = asyncio.Lock()
+        self.size = size
+        self.entries: OrderedDict[str, _Cached] = OrderedDict()
+        self.shared = _Shared()
 
-    def fresh(self) -> bool:
-        return self.cached is not None and self.monotonic() - self.cached.fetched < self.max_age
+    async def get(self, slug: str) -> _Cached | None:
+        cached = self.entries.get(slug)
+        if cached is not None and self.monotonic() - cached.fetched < self.max_age:
+            self.entries.move_to_end(slug)
+            return cached
+        return await self.shared.get(slug, lambda: self._fetch(slug))
 
-    async def get(self) -> _Cached | None:
-        if self.fresh():
-            return None if self.empty else self.cached
-        async with self.lock:
-            if not self.fresh():
-                await self._fetch()
-        return None if self.empty else self.cached
-
-    async def _fetch(self) -> None:
-        page = await self.source.page(None)
+    async def _fetch(self, slug: str) -> _Cached | None:
+        page = await self.source.page(slug, None)
         now = self.monotonic()
         if page is None:
-            self.empty = True
-            self.cached = _Cached(b"", b"", "", None, now)
-            return
-        self.empty = False
+            self.entries.pop(slug, None)
+            return None
         given = page.get("version")
         version = given if isinstance(given, str) and ETAG_SAFE.fullmatch(given) else None
-        if self.cached is not None and version is not None and version == self.cached.version:
+        cached = self.entries.get(slug)
+        if cached is not None and version is not None and version == cached.version:
+            cached.fetched = now
+        else:
+            body = _json_bytes(public_view(page))
+            etag = f'"{version or sha256(body).hexdigest()[:16]}"'
+            cached = _Cached(body, gzip.compress(body, 6), etag, version, now, _title_of(page))
+        self.entries[slug] = cached
+        self.entries.move_to_end(slug)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return cached
+
+
+class _PublicIndex:
+    """The index's JSON and its page, asked of the source at most once per `max_age` seconds."""
+
+    def __init__(self, source: PageSource, max_age: float, monotonic: Callable[[], float], template: str) -> None:
+        self.source = source
+        self.max_age = max_age
+        self.monotonic = monotonic
+        self.template = template
+        self.cached: _Cached | None = None
+        self.shared = _Shared()
+
+    async def get(self) -> _Cached:
+        cached = self.cached
+        if cached is not None and self.monotonic() - cached.fetched < self.max_age:
+            return cached
+        fetched = await self.shared.get("index", self._fetch)
+        assert fetched is not None
+        return fetched
+
+    async def _fetch(self) -> _Cached:
+        index = index_page.public_index(await self.source.index())
+        now = self.monotonic()
+        body = _json_bytes(index)
+        digest = sha256(body).hexdigest()[:16]
+        if self.cached is not None and self.cached.version == digest:
             self.cached.fetched = now
-            return
-        body = _json_bytes(public_view(page))
-        etag = f'"{version or sha256(body).hexdigest()[:16]}"'
-        self.cached = _Cached(body, gzip.compress(body, 6), etag, version, now)
+            return self.cached
+        page = index_page.render(self.template, index)
+        self.cached = _Cached(
+            body, gzip.compress(body, 6), f'"{digest}"', digest, now, "", page, index_page.newest(index)
+        )
+        return self.cached
 
 
 def _photo_type(data: bytes) -> str:
@@ -194,13 +274,17 @@ def create_web_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     monotonic: Callable[[], float] = time.monotonic,
     health: Callable[[], Awaitable[tuple[int, dict[str, Any]]]] | None = None,
+    runs_cached: int = RUNS_CACHED,
 ) -> Starlette:
-    """The live page's app. Without `bot_token` nobody is recognised: everyone gets the public view."""
-    index = (STATIC / "index.html").read_bytes()
-    public = _PublicPage(source, cache_seconds, monotonic)
+    """The live pages' app. Without `bot_token` nobody is recognised: everyone gets the public view.
 
-    async def page(request: Request) -> Response:
-        return Response(index, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+    `cache_seconds`: how long the public JSON of a run, and the index, are served before the source is asked
+    again; `runs_cached`: how many runs' public JSON are kept (those asked for last)."""
+    run_html = (STATIC / "run.html").read_text(encoding="utf-8")
+    if RUN_TITLE not in run_html:
+        raise ValueError(f"static/run.html has no {RUN_TITLE}")
+    pages = _PublicPages(source, cache_seconds, monotonic, runs_cached)
+    index = _PublicIndex(source, cache_seconds, monotonic, index_page.read_template(STATIC / "index.html"))
 
     def viewer_id(request: Request) -> int | None:
         init_data = request.headers.get(INIT_DATA_HEADER)
@@ -209,7 +293,57 @@ def create_web_app(
         user = verify_init_data(init_data, bot_token, clock(), init_data_max_age)
         return user.id if user else None
 
+    async def index_html(request: Request) -> Response:
+        try:
+            cached = await index.get()
+        except Exception:
+            log.exception("The index of runs could not be read")
+            return _unavailable("The runs are not available right now.\n")
+        headers = {"Cache-Control": "no-cache", "ETag": cached.etag}
+        if request.headers.get("if-none-match") == cached.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(cached.html, media_type="text/html; charset=utf-8", headers=headers)
+
+    async def runs_json(request: Request) -> Response:
+        try:
+            cached = await index.get()
+        except Exception:
+            log.exception("The index of runs could not be read")
+            return JSONResponse({"error": "The runs are not available right now."}, status_code=503)
+        return _public_json(request, cached, vary=False)
+
+    async def run_page(request: Request) -> Response:
+        slug = request.path_params["slug"]
+        if not is_slug(slug):
+            return _no_such_run_page()
+        try:
+            cached = await pages.get(slug)
+        except Exception:
+            log.exception("The live page of %s could not be read", slug)
+            return _unavailable("The run's page is not available right now.\n")
+        if cached is None:
+            return _no_such_run_page()
+        title = html.escape(f"{cached.title} · live" if cached.title else "Live run")
+        body = run_html.replace(RUN_TITLE, f"<title>{title}</title>", 1)
+        return Response(body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
     async def run_json(request: Request) -> Response:
+        slug = request.path_params["slug"]
+        if not is_slug(slug):
+            return _no_such_run()
+        return await figures(request, slug, _no_such_run)
+
+    async def newest_run_json(request: Request) -> Response:
+        try:
+            slug = (await index.get()).newest
+        except Exception:
+            log.exception("The index of runs could not be read")
+            return JSONResponse({"error": "The figures are not available right now."}, status_code=503)
+        if slug is None:
+            return _no_run()
+        return await figures(request, slug, _no_run)
+
+    async def figures(request: Request, slug: str, none: Callable[[], Response]) -> Response:
         if any(name in request.query_params for name in INIT_DATA_IN_URL):
             return Response(
                 f"Init data goes in the {INIT_DATA_HEADER} header, never in the URL (proxies log URLs).\n",
@@ -220,24 +354,18 @@ def create_web_app(
         user_id = viewer_id(request)
         try:
             if user_id is not None:
-                personal = await source.page(user_id)
+                personal = await source.page(slug, user_id)
                 if personal is None:
-                    return _no_run()
+                    return none()
                 body = _json_bytes(_without_hidden(dict(personal)))
                 return Response(body, media_type="application/json", headers={"Cache-Control": "private, no-store"})
-            cached = await public.get()
+            cached = await pages.get(slug)
         except Exception:
-            log.exception("The live page's data could not be read")
+            log.exception("The figures of %s could not be read", slug)
             return JSONResponse({"error": "The figures are not available right now."}, status_code=503)
         if cached is None:
-            return _no_run()
-        headers = {"Cache-Control": "no-cache", "ETag": cached.etag, "Vary": f"Accept-Encoding, {INIT_DATA_HEADER}"}
-        if request.headers.get("if-none-match") == cached.etag:
-            return Response(status_code=304, headers=headers)
-        if accepts_gzip(request.headers.get("accept-encoding", "")):
-            headers["Content-Encoding"] = "gzip"
-            return Response(cached.gzipped, media_type="application/json", headers=headers)
-        return Response(cached.body, media_type="application/json", headers=headers)
+            return none()
+        return _public_json(request, cached, vary=True)
 
     async def photo(request: Request) -> Response:
         photo_id = request.path_params["photo_id"]
@@ -247,12 +375,7 @@ def create_web_app(
             data = await source.photo(photo_id)
         except Exception:
             log.exception("Photo %s could not be read", photo_id)
-            return Response(
-                "The photo is not available right now.",
-                status_code=503,
-                media_type="text/plain",
-                headers={"Cache-Control": "no-store"},
-            )
+            return _unavailable("The photo is not available right now.")
         if data is None:
             return _no_photo()
         # The id names this photo (PageSource.photo): it never shows another one, so browsers keep it.
@@ -266,10 +389,13 @@ def create_web_app(
         return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
     app = Starlette(
-        routes=[
-            Route("/", page, methods=["GET", "HEAD"]),
+        routes=[  # the one polled every 30 s by every viewer first: routes are tried in order
+            Route("/r/{slug}/run.json", run_json, methods=["GET", "HEAD"]),
+            Route("/r/{slug}", run_page, methods=["GET", "HEAD"]),
+            Route("/", index_html, methods=["GET", "HEAD"]),
+            Route("/api/runs.json", runs_json, methods=["GET", "HEAD"]),
+            Route("/api/run.json", newest_run_json, methods=["GET", "HEAD"]),
             Route("/healthz", healthz, methods=["GET", "HEAD"]),
-            Route("/api/run.json", run_json, methods=["GET", "HEAD"]),
             Route("/photos/{photo_id}", photo, methods=["GET", "HEAD"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
@@ -279,6 +405,18 @@ def create_web_app(
     app.router.redirect_slashes = False
     app.add_middleware(_SecurityHeaders)
     return app
+
+
+def _public_json(request: Request, cached: _Cached, vary: bool) -> Response:
+    """A shared public document: its ETag (304 to a match), gzipped to a client that takes it."""
+    headers = {"Cache-Control": "no-cache", "ETag": cached.etag}
+    headers["Vary"] = f"Accept-Encoding, {INIT_DATA_HEADER}" if vary else "Accept-Encoding"
+    if request.headers.get("if-none-match") == cached.etag:
+        return Response(status_code=304, headers=headers)
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"] = "gzip"
+        return Response(cached.gzipped, media_type="application/json", headers=headers)
+    return Response(cached.body, media_type="application/json", headers=headers)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -301,6 +439,20 @@ def _no_photo() -> Response:
 
 def _no_run() -> Response:
     return JSONResponse({"error": "No run at the moment."}, status_code=404, headers={"Cache-Control": "no-cache"})
+
+
+def _no_such_run() -> Response:
+    return JSONResponse({"error": "No run at this address."}, status_code=404, headers={"Cache-Control": "no-cache"})
+
+
+def _no_such_run_page() -> Response:
+    return Response(
+        "No run at this address.\n", status_code=404, media_type="text/plain", headers={"Cache-Control": "no-cache"}
+    )
+
+
+def _unavailable(text: str) -> Response:
+    return Response(text, status_code=503, media_type="text/plain", headers={"Cache-Control": "no-store"})
 
 
 class _OneWrite:

@@ -5,6 +5,7 @@ import re
 
 from telegram import Update
 
+from bot.domain.errors import UserError
 from bot.edge.commands import help_text
 from bot.edge.context import BotContext
 from bot.edge.handlers.admins import require_admin
@@ -53,9 +54,13 @@ async def chosen(update: Update, context: BotContext) -> None:
         await stale_button(update, context)
         return
     here = where(update, context)
-    if here.in_group and await runs.chat_run(context.db, here.chat_id) is not None:
-        await require_admin(update, context, "change the run this group follows")
-    run = await runs.choose(context.db, here, int(match[1]), context.now())
+    try:
+        if here.in_group and await runs.chat_run(context.db, here.chat_id) is not None:
+            await require_admin(update, context, "change the run this group follows")
+        run = await runs.choose(context.db, here, int(match[1]), context.now())
+    except UserError as refused:  # answered on the button, where it was tapped
+        await query.answer(refused.text)
+        return
     await query.answer()
     await query.edit_message_text(render.run_chosen(run, here.in_group))
     asked = getattr(query.message, "reply_to_message", None)

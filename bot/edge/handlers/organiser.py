@@ -12,7 +12,7 @@ from bot.edge.handlers.common import chat_of, command_text, message_of, person_o
 from bot.edge.handlers.which_run import organiser_of
 from bot.replies import render
 from bot.services import live, runs
-from bot.services.scope import NOT_ORGANISER
+from bot.services.scope import NOT_ORGANISER, Role
 
 NOT_CREATOR = "Sorry, only the bot's operators can start a run here."
 
@@ -71,7 +71,7 @@ async def invite(update: Update, context: BotContext) -> None:
 
 async def position(update: Update, context: BotContext) -> None:
     """/position live|delay 30|coarse|hide: what the public sees of the runner's position, everywhere."""
-    who = await organiser_of(update, context)
+    who = await organiser_of(update, context, Role.CLOSER)  # an ended run's last position can still be hidden
     run, policy = await live.set_position_policy(context.db, who, command_text(message_of(update)))
     await reply(update, render.position_policy(policy, run))
 

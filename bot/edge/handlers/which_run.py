@@ -36,10 +36,10 @@ async def run_of(update: Update, context: BotContext, role: Role = Role.READER) 
     return await scope.run_for(context.db, where(update, context), role)
 
 
-async def organiser_of(update: Update, context: BotContext) -> scope.Organiser:
+async def organiser_of(update: Update, context: BotContext, role: Role = Role.ORGANISER) -> scope.Organiser:
     """The run an organiser's command is about, and who gives it (the service checks they organise it)."""
     here = where(update, context)
-    run = await scope.run_for(context.db, here, Role.ORGANISER)
+    run = await scope.run_for(context.db, here, role)
     return scope.Organiser(run.id, here.user_id or 0, here.is_operator)
 
 
@@ -53,4 +53,6 @@ def run_buttons(runs: list[Run], current: int | None = None) -> InlineKeyboardMa
 
 async def ask(update: Update, question: scope.WhichRun) -> None:
     """Reply to the message with the question and a button per run (the tap answers the message)."""
-    await message_of(update).reply_text(render.which_run(question.choices), reply_markup=run_buttons(question.choices))
+    await message_of(update).reply_text(
+        render.which_run(question.choices), reply_markup=run_buttons(question.choices), do_quote=True
+    )  # quoted: the tap carries the message it answers (handlers.replay)

@@ -1,9 +1,15 @@
-// The live page: fetches api/run.json every 30 s and draws it. All user text goes in with
-// textContent; the map and the chart are inline SVG, so nothing here needs the internet.
+// The live page of one run: at /r/<slug> it fetches <slug>/run.json (/r/<slug>/run.json) every 30 s and draws
+// it; at an old address (the server's root) it fetches api/run.json, the newest run. All user text goes in with
+// textContent; the map and the chart are inline SVG, so nothing here needs the internet. Addresses are relative,
+// so the page works behind a proxy's path prefix too.
 (function () {
   "use strict";
 
   var REFRESH_MS = 30000;
+  var RUN_PATH = /\/r\/([a-z0-9-]{3,32})\/?$/;
+  var runPath = RUN_PATH.exec(location.pathname);
+  var ROOT = runPath ? "../" : "";  // the server's root, relative to this page
+  var JSON_URL = runPath ? runPath[1] + "/run.json" : "api/run.json";
   var SVG = "http://www.w3.org/2000/svg";
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var state = { data: null, fetchedAt: 0, initData: "", timer: null, loads: 0 };
@@ -333,7 +339,7 @@
       if (u.note) li.appendChild(el("p", "note", u.note));
       if (u.photo) {
         var link = el("a");
-        link.href = "photos/" + encodeURIComponent(u.photo);
+        link.href = ROOT + "photos/" + encodeURIComponent(u.photo);
         link.target = "_blank";
         var img = el("img");
         img.src = link.href;
@@ -387,10 +393,10 @@
     var headers = {};
     // Telegram's signed init data in a header, never in the URL: proxies log URLs (the server refuses it there).
     if (state.initData) headers["X-Telegram-Init-Data"] = state.initData;
-    return fetch("api/run.json", { headers: headers, cache: "no-cache" })
+    return fetch(JSON_URL, { headers: headers, cache: "no-cache" })
       .then(function (response) {
         if (response.status === 404) {
-          text("title", "No run at the moment");
+          text("title", runPath ? "No run at this address" : "No run at the moment");
           text("status", "Nothing to show yet; this page refreshes by itself.");
           return null;
         }
@@ -435,6 +441,9 @@
   }
   function startTelegram() {
     if (location.hash.indexOf("tgWebAppData") < 0) return;
+    // Back to the index inside the Mini App: Telegram's launch data goes along (a fragment: never sent).
+    var back = $("all-runs");
+    if (back) back.href = back.getAttribute("href") + location.hash;
     var script = document.createElement("script");
     script.src = "https://telegram.org/js/telegram-web-app.js";
     script.onload = function () {
