@@ -1,6 +1,6 @@
 """`python -m bench.web_load [--duration 5] [--url URL]`: the live page's JSON under load.
 
-Debian's `wrk` (apt-get install wrk) drives `/api/run.json` from a second process with 64
+Debian's `wrk` (apt-get install wrk) drives a run's JSON (`/r/<slug>/run.json`) from a second process with 64
 connections; without --url the sample Unity Run is served here, by the same Starlette app and
 uvicorn setup the bot uses, in this process's event loop. Prints web.requests_per_s and web.p99_ms
 (targets: at least 3,000 requests a second, p99 at most 50 ms).
@@ -64,12 +64,12 @@ def measure(url: str, duration_s: int = 5) -> dict[str, Any]:
 
 async def measure_sample(duration_s: int) -> dict[str, Any]:
     """Serve the sample page here and measure its JSON."""
-    from bot.web.sample import SamplePageSource
+    from bot.web.sample import SAMPLE_SLUG, SamplePageSource
     from bot.web.server import create_web_app, serve
 
     server = await serve(create_web_app(SamplePageSource()), "127.0.0.1", 0)
     try:
-        return await measure_async(f"http://127.0.0.1:{server.port}/api/run.json", duration_s)
+        return await measure_async(f"http://127.0.0.1:{server.port}/r/{SAMPLE_SLUG}/run.json", duration_s)
     finally:
         await server.stop()
 
@@ -77,7 +77,9 @@ async def measure_sample(duration_s: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.web_load", description=__doc__)
     parser.add_argument("--duration", type=int, default=5, help="seconds of load (default 5)")
-    parser.add_argument("--url", help="a running server's JSON endpoint (default: serve the sample here)")
+    parser.add_argument(
+        "--url", help="a running server's run JSON, /r/<slug>/run.json (default: serve the sample here)"
+    )
     args = parser.parse_args(argv)
     figures = measure(args.url, args.duration) if args.url else asyncio.run(measure_sample(args.duration))
     ok = figures["web.requests_per_s"] >= TARGET_RPS and figures["web.p99_ms"] <= TARGET_P99_MS

@@ -51,10 +51,15 @@ DEMO_CHART = ChartData(
 
 @contextlib.asynccontextmanager
 async def page_served(sim: Simulator) -> AsyncIterator[tuple[WebServer, str]]:
-    """The real page of this application on 127.0.0.1 (a free port); its JSON's address."""
+    """The real page of this application on 127.0.0.1 (a free port); the JSON's address of the run the index
+    names first (/r/<slug>/run.json, what its page polls), else the old address /api/run.json."""
     server = await serve(live_page.web_app(sim.app), "127.0.0.1", 0)
     try:
-        yield server, f"http://127.0.0.1:{server.port}/api/run.json"
+        root = f"http://127.0.0.1:{server.port}"
+        async with httpx.AsyncClient() as http:
+            index = (await http.get(f"{root}/api/runs.json")).json()
+        entries = index["open"] + index["past"]
+        yield server, f"{root}{entries[0]['page']}/run.json" if entries else f"{root}/api/run.json"
     finally:
         await server.stop()
 
