@@ -171,7 +171,8 @@ async def test_organiser_replies_read_in_full(sim):
         "416 km, 15 Aug 2021 to 22 Aug 2021 (8 days), time zone Asia/Kolkata.\n"
         "Invite runners with /invite lead or /invite companion, co-organisers with /invite organiser.\n"
         "Supporters join at https://t.me/UnityRunBot?start=the-unity-run\n"
-        "Add me to a group for it: https://t.me/UnityRunBot?startgroup=the-unity-run"
+        "Add me to a group for it: https://t.me/UnityRunBot?startgroup=the-unity-run\n"
+        "Your commands here are about this run now; /runs switches."
     )
     assert distance == "Distance of The &lt;Unity&gt; Run: 416 km → 420 km."
     assert end == "End date of The &lt;Unity&gt; Run: 22 Aug 2021 → 23 Aug 2021."

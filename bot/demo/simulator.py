@@ -304,9 +304,18 @@ class Updates:
         return self._wrap(self._message(person, chat, migrate_to_chat_id=new_chat_id))
 
     def callback(
-        self, person: Person, data: str, chat: Params | None = None, message_id: int = 100_000, text: str = ""
+        self,
+        person: Person,
+        data: str,
+        chat: Params | None = None,
+        message_id: int = 100_000,
+        text: str = "",
+        reply_to: Params | None = None,
     ) -> Params:
-        """The `callback_query` Telegram sends when `person` taps a button with `data` under the bot's message."""
+        """The `callback_query` Telegram sends when `person` taps a button with `data` under the bot's message.
+
+        `reply_to`: the message (an update's "message") the bot's message replied to, which Telegram includes
+        in the tap's message as `reply_to_message` (a "which run?" question quotes the message it asks about)."""
         message: Params = {
             "message_id": message_id,
             "date": int(self.clock().timestamp()),
@@ -314,6 +323,8 @@ class Updates:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Unity Run"},
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
         query = {
             "id": str(next(self._callback_ids)),
             "from": person.as_user(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 Commands = tuple[tuple[str, str], ...]
 
 ANYONE: Commands = (
+    ("runs", "Your runs, and which one this chat is about: tap one to switch"),
     ("progress", "Where the run stands: km, pace, projection"),
     ("today", "Today's updates from the runners"),
     ("chart", "A chart: km so far against the plan, and each day's km"),
@@ -33,7 +34,9 @@ ORGANISER: Commands = (
     ("setdistance", "Correct the run's distance: /setdistance 416"),
     ("setend", "Move the end date: /setend 2021-08-24"),
     ("endrun", "Close the run where it stands"),
-    ("invite", "A one-time link that makes its user a runner: /invite lead|companion"),
+    ("invite", "A one-time link that makes its user a runner or co-organiser: /invite lead|companion|organiser"),
+    ("unlist", "Keep the run off the index page and /runs (its links still work); /list shows it again"),
+    ("list", "Show the run on the index page and in /runs again"),
     ("position", "What the public sees of the runner's position: /position live|delay 30|coarse|hide"),
     ("checkpoint", "/checkpoint Surat | 270 adds one, /checkpoint remove Surat; a .gpx with caption /route: the route"),
 )

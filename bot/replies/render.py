@@ -235,7 +235,8 @@ def run_created(run: Run, bot_username: str) -> str:
         f"{km(run.distance_m)} km, {day_text(run.start_date)} to {day_text(run.end_date)} ({days} days), "
         f"time zone {escape(run.timezone)}.\n"
         f"Invite runners with /invite lead or /invite companion, co-organisers with /invite organiser.\n"
-        f"{run_links(run, bot_username)}"
+        f"{run_links(run, bot_username)}\n"
+        "Your commands here are about this run now; /runs switches."
     )
 
 

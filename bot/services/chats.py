@@ -12,6 +12,7 @@ from bot.services.results import Subscribed
 from bot.services.scope import require
 from storage import deliveries, followers, outbox, runs, subscriptions
 from storage.db import Database
+from storage.runs import Run
 from storage.subscriptions import Subscription
 
 
@@ -55,6 +56,20 @@ async def subscribe(
         return Subscribed(subscription, zone, run)
 
     return await db.transaction(work, changes=())
+
+
+async def only_run(db: Database, chat_id: int) -> Run | None:
+    """The run a group just joined is about, when that is certain: the one chosen for it, or the only open run
+    there is (a `?startgroup=` link's /start comes after the bot is added, and may name an unlisted run)."""
+
+    def work(conn: sqlite3.Connection) -> Run | None:
+        chosen = runs.chat_run(conn, chat_id)
+        if chosen is not None:
+            return chosen
+        found = runs.open_runs(conn, limit=2) or [r for r in [runs.latest(conn)] if r is not None]
+        return found[0] if len(found) == 1 else None
+
+    return await db.read(work)
 
 
 async def unsubscribe(db: Database, chat_id: int) -> bool:

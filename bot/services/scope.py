@@ -2,11 +2,12 @@
 
 A group is about the one run chosen for it (by a `?startgroup=<slug>` link, by /runs, or by the first
 answer to "which run?"). A private chat is about the run its person chose (/runs, a `?start=<slug>` link,
-an answer to "which run?"); before any choice, about the one run they can mean: for reading and pledging
-the open runs they are part of, else the open listed runs, else the run created last; for posting the open
-runs they run; for organising the open runs they organise (every open run for an operator). One such run
-is the answer. Several: `WhichRun`, which the edge asks with buttons; never a silent guess. None: the
-reply says why (no run yet; only runners post; only organisers organise).
+an answer to "which run?"); before any choice, about the one run they can mean: for reading and pledging,
+the open runs they are part of, else the ended runs they were part of and the open listed runs, else the
+run created last; for posting, the open runs they run; for organising, the open runs they organise (every
+open run for an operator). One such run is the answer. Several: `WhichRun`, which the edge asks with
+buttons; never a silent guess. None: the reply says why (no run yet; only runners post; only organisers
+organise).
 """
 
 from __future__ import annotations
@@ -95,8 +96,14 @@ def _organising(conn: sqlite3.Connection, where: Where, ended_too: bool) -> list
 
 
 def _readable(conn: sqlite3.Connection, user_id: int) -> list[Run]:
+    """The open runs the person is part of; with none, the ended ones they were part of and the open listed
+    runs (one: the answer; an ended run of theirs and a new one: asked); with neither, the run created last."""
     mine = runs.of_member(conn, user_id)
-    return [r for r in mine if r.is_open] or runs.open_runs(conn, listed_only=True) or mine or _latest(conn)
+    open_mine = [r for r in mine if r.is_open]
+    if open_mine:
+        return open_mine
+    listed = [r for r in runs.open_runs(conn, listed_only=True) if all(r.id != m.id for m in mine)]
+    return mine + listed or _latest(conn)
 
 
 def _latest(conn: sqlite3.Connection) -> list[Run]:
@@ -171,7 +178,7 @@ def require(conn: sqlite3.Connection, run_id: int) -> Run:
 def require_open(conn: sqlite3.Connection, run_id: int) -> Run:
     run = require(conn, run_id)
     if run.ended_at is not None:
-        raise UserError(f"{run.title} has ended. An organiser can start a new run with /newrun.")
+        raise UserError(f"{run.title} has ended: its figures stay as they are. /runs shows the runs you can join.")
     return run
 
 

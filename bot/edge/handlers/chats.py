@@ -14,7 +14,7 @@ from bot.domain.parsing import parse_subscription
 from bot.edge.context import BotContext
 from bot.edge.handlers.admins import require_admin
 from bot.edge.handlers.common import chat_of, command_text, message_of, person_of, reply, sent_at
-from bot.edge.handlers.which_run import run_of, where
+from bot.edge.handlers.which_run import run_of
 from bot.replies import render
 from bot.services import chats, scope
 from storage.subscriptions import GROUP, PRIVATE
@@ -96,8 +96,7 @@ async def membership(update: Update, context: BotContext) -> None:
         ended = await chats.forget_chat(context.db, chat.id)
         log.info("Left chat %s (%s); subscription ended: %s", chat.id, change.new_chat_member.status, bool(ended))
     elif is_in and not was_in and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
-        known = await context.db.read(lambda conn: scope.candidates(conn, where(update, context), scope.Role.READER))
-        run = known[0] if len(known) == 1 else None  # several: /start <slug> from the link, or /runs, chooses
+        run = await chats.only_run(context.db, chat.id)  # several: the link's /start <slug>, or /runs, chooses
         zone = run.timezone if run else context.settings.default_timezone
         try:
             await context.bot.send_message(chat.id, render.hello_group(run, context.settings.summary_time, zone))
