@@ -1,5 +1,5 @@
-"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections NAME,...] [--check]` (cost, burst, growth,
-broadcast, startup, files, web, chart), from the repo root.
+"""`python -m bench [--json PATH] [--quick] [--one-cpu] [--sections NAME,...] [--check] [--growth-sizes N,...]
+[--runs-supporters N]` (cost, burst, growth, broadcast, startup, files, web, chart), from the repo root.
 
 First, before any work, it checks that the machine has what each chosen section needs (bench/preflight.py:
 the bot's packages, `wrk` for web, Linux's /proc) and stops with what is missing and how to install it;
@@ -77,6 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test of the bench itself")
     parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated, of {', '.join(SECTIONS)}")
     parser.add_argument("--fresh", action="store_true", help="regenerate the cached databases")
+    parser.add_argument(
+        "--growth-sizes",
+        metavar="N,...",
+        help="growth: the supporters of its one-run databases (default 1000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--runs-supporters",
+        metavar="N",
+        type=int,
+        help="growth: the supporters of the 1,000-runs database and of the one-run database it is compared with"
+        " (default 1M; --quick 10k)",
+    )
     parser.add_argument("--one-cpu", action="store_true", help="pin this process and its children to one CPU")
     parser.add_argument(
         "--check", action="store_true", help="only check that this machine has what the sections need; run nothing"
@@ -102,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     opts = Options.quick() if args.quick else Options()
     opts.fresh = args.fresh
+    if args.growth_sizes:
+        opts.growth_sizes = tuple(int(size) for size in args.growth_sizes.split(","))
+    if args.runs_supporters:
+        opts.runs_supporters = args.runs_supporters
     started = time.perf_counter()
     trip_us = asyncio.run(round_trip_us())
     try:

@@ -24,6 +24,11 @@ class Options:
     growth_updates: int = 1000
     check_updates: int = 1000  # the untimed first pass, each reply checked (and the warm-up)
     growth_sizes: tuple[int, ...] = (1_000, 100_000, 1_000_000)
+    runs_total: int = 1000  # growth's many-runs database: this many runs ...
+    runs_open: int = 10  # ... of which this many open (the Unity Run one of them) ...
+    runs_supporters: int = 1_000_000  # ... and as many supporters as the one-run database it is compared with
+    summary_chats: int = 1000  # growth's daily summaries of many runs: chats across the open runs
+    summary_minutes: int = 1440  # the passes of the summaries' job, one a simulated minute
     broadcast_sizes: tuple[int, ...] = (10_000, 100_000)
     broadcast_budget: float = 60.0  # seconds of broadcasting per size after which no new repetition starts
     startups: int = 5
@@ -44,9 +49,9 @@ class Options:
     @classmethod
     def quick(cls) -> Options:
         return cls(reps=5, cost_updates=500, growth_updates=300, check_updates=300, growth_sizes=(1_000, 10_000),
-                   broadcast_sizes=(1_000,), startups=1, burst_progress=100, burst_logs=20, flood=40,
-                   bystanders=20, file_points=10_000, file_repeats=1, web_seconds=3, web_block=250,
-                   chart_chats=1_000, chart_renders=3)  # fmt: skip
+                   runs_supporters=10_000, summary_chats=200, broadcast_sizes=(1_000,), startups=1,
+                   burst_progress=100, burst_logs=20, flood=40, bystanders=20, file_points=10_000, file_repeats=1,
+                   web_seconds=3, web_block=250, chart_chats=1_000, chart_renders=3)  # fmt: skip
 
 
 def de_json(items: list[mix.Item], bot: Bot) -> list[tuple[str, Update]]:

@@ -10,6 +10,7 @@ COST_RATIO = 3.0  # the bot's cost per update against the bare PTB floor, at mos
 BURST_RATIO = 1.15  # time to answer a burst against the time Telegram's limits alone need, at most
 BYSTANDER_P99_S = 1.0  # a private reply's time while one group floods the bot, at most
 GROWTH_RATIO = 1.5  # a command's cost on the largest database against the smallest, at most
+RUNS_RATIO = 1.5  # the worst command's cost on 1,000 runs against one run of as many supporters, at most
 BROADCAST_RATE = 2000  # messages a second, at least
 BROADCAST_GROWTH_MB = 50  # memory from the smallest to the largest broadcast, less than
 FILE_READ_S = 1.0  # reading a 100k-point GPX or FIT activity, at most
@@ -47,6 +48,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         for command, ratio in g["ratio_largest_to_smallest"].items():
             found.append({"target": f"growth {_size(g['largest'])}/{_size(g['smallest'])} /{command}", "value": ratio,
                           "limit": f"≤ {GROWTH_RATIO}x", "ok": ratio <= GROWTH_RATIO})  # fmt: skip
+        if "runs" in g:
+            r = g["runs"]
+            found.append({"target": f"growth.runs_ratio: {r['runs']:,} runs / one run, {_size(r['supporters'])}"
+                          f" supporters (worst: /{g['runs_worst_command']})", "value": g["runs_ratio"],
+                          "limit": f"≤ {RUNS_RATIO}x", "ok": g["runs_ratio"] <= RUNS_RATIO})  # fmt: skip
+        if "summaries" in g:
+            found.append({"target": f"growth.summaries_once: {g['summaries']['chats']:,} chats of"
+                          f" {g['summaries']['runs']} runs, one summary each", "value": g["summaries_once"],
+                          "limit": "true", "ok": g["summaries_once"] is True})  # fmt: skip
     if "broadcast" in results:
         b = results["broadcast"]
         for chats, r in b["sizes"].items():
@@ -149,6 +159,10 @@ def table(results: dict[str, Any]) -> str:
             f"The sizes take turns within each repetition; {ratio_name} is the median of the per-repetition ratios.",
             "",
         ]
+        if "runs" in g:
+            out += runs_table(g)
+        if "summaries" in g:
+            out += summaries_table(g["summaries"])
     if "broadcast" in results:
         b = results["broadcast"]
         out += [
@@ -227,6 +241,52 @@ def table(results: dict[str, Any]) -> str:
     if bad:
         out += [f"**Not measuring real work** (a reply was an error or missing): {', '.join(bad)}", ""]
     return "\n".join(out)
+
+
+def runs_table(g: dict[str, Any]) -> list[str]:
+    """Growth with runs: each command on many runs against one run of as many supporters."""
+    r = g["runs"]
+    one, many = r["us_per_command"]["one run"], r["us_per_command"]["many runs"]
+    worst, ratio = g["runs_worst_command"], g["runs_ratio"]
+    return [
+        f"### Growth with runs (µs/update, {g['updates']:,} updates, median of {g['reps']}):"
+        f" {r['runs']:,} runs ({r['open']} open) against one run, {_size(r['supporters'])} supporters in each",
+        "",
+        f"| command | one run | {r['runs']:,} runs | ratio | target | |",
+        "|---|---:|---:|---:|---|---|",
+        *(f"| /{c} | {one[c]:,.0f} | {many[c]:,.0f} | {x:.2f}x | ≤ {RUNS_RATIO}x | {_mark(x <= RUNS_RATIO)} |"
+          for c, x in r["ratios"].items()),
+        f"| growth.runs_ratio (the worst: /{worst}) | | | {ratio:.2f}x | ≤ {RUNS_RATIO}x"
+        f" | {_mark(ratio <= RUNS_RATIO)} |",
+        f"| whole mix | {r['updates_per_s']['one run']:,.0f}/s | {r['updates_per_s']['many runs']:,.0f}/s | | | |",
+        "",
+        "The two databases take turns within each repetition; a ratio is the one of the median costs."
+        f" The commands come from {r['senders']:,} supporters in the Unity Run alone and {r['newcomers']:,} new"
+        f" people who opened its link; replies that asked which run: {r['questions']}.",
+        "",
+    ]  # fmt: skip
+
+
+def summaries_table(s: dict[str, Any]) -> list[str]:
+    """The daily summaries of many runs over a simulated day."""
+    chats = s["chats"]
+    return [
+        f"### Daily summaries of many runs (the real job once a simulated minute, {s['passes']:,} passes)",
+        "",
+        "| | figure | target | |",
+        "|---|---:|---|---|",
+        f"| chats: across {s['runs']} runs, in {s['zones']} time zones, at {s['local_times']} local times"
+        f" | {chats:,} | | |",
+        f"| each got one summary / of its own run / at its own time | {s['chats_with_one_summary']:,} /"
+        f" {s['of_their_own_run']:,} / {s['at_their_own_time']:,} | {chats:,} | {_mark(s['all_good'])} |",
+        f"| growth.summaries_once | {str(s['once']).lower()} | true | {_mark(s['once'])} |",
+        f"| the day's passes, all together | {s['passes_s']:.1f} s | | |",
+        f"| a pass that sent ({s['passes_sending']}), median / max | {s['sending_pass_median_ms']:,.0f} /"
+        f" {s['sending_pass_max_ms']:,.0f} ms | | |",
+        f"| a pass with nothing due, median | {s['idle_pass_median_ms']:.1f} ms | | |",
+        f"| messages sent / charts uploaded | {s['sends']:,} / {s['chart_uploads']:,} | | |",
+        "",
+    ]
 
 
 def files_table(f: dict[str, Any]) -> list[str]:

@@ -12,24 +12,40 @@ import json
 import random
 import re
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
 from bench import burst as burst_bench
 from bench import files_route, mix, web_sections
 from bench.common import Options, de_json, forget_runner_updates, last_update_id, subprocess_env
-from bench.data import TODAY, add_subscriptions, cached_db, working_copy
+from bench.data import (
+    SUMMARY_DAY,
+    SUPPORTER_BASE,
+    TODAY,
+    add_subscriptions,
+    add_summary_chats,
+    cached_db,
+    cached_many_runs_db,
+    link_new_users,
+    senders,
+    working_copy,
+)
 from bench.fakes import FakeBotServer
 from bench.harness import BareHarness, BotHarness
 from bot.demo.simulator import Clock
+from bot.edge.jobs import SUMMARIES
 
 
 def _median(values: list[float]) -> float:
@@ -115,64 +131,232 @@ async def cost(opts: Options) -> dict[str, Any]:
     }
 
 
-async def growth(opts: Options) -> dict[str, Any]:
-    """µs per update of each command on databases of growing size; the largest against the smallest.
+Key = TypeVar("Key", int, str)
+QUESTION = "Which run do you mean"  # the bot's question when a message could be about several runs
 
-    The sizes take turns within each repetition (all databases open at once), so a busy moment of
-    the machine falls on all of them alike; each ratio is taken within one repetition."""
+
+def _questions(sent_log: list[tuple[str, int | None, str]]) -> int:
+    """Replies that asked which run a message meant: none may, the bench's people each being in one run."""
+    return sum(QUESTION in text for _, _, text in sent_log)
+
+
+@dataclass
+class _Turns(Generic[Key]):
+    """What each database's turns measured: per repetition, µs per command, seconds, replies that were the
+    real answer; the first (untimed, checked) pass; how many replies asked which run."""
+
+    per_command: dict[Key, list[dict[str, float]]]
+    totals: dict[Key, list[float]]
+    good: dict[Key, list[int]]
+    checks: dict[Key, mix.Checked]
+    questions: dict[Key, int]
+
+    def all_good(self, key: Key, n: int) -> bool:
+        return self.checks[key].all_good and all(g == n for g in self.good[key]) and not self.questions[key]
+
+
+async def _take_turns(bots: dict[Key, BotHarness], picks: dict[Key, int], opts: Options) -> _Turns[Key]:
+    """The mix on each database (its commands from the first `picks` generated supporters and from new
+    people): first a checked pass, then `opts.reps` timed ones, the databases taking turns within each
+    repetition (all open at once), so a busy moment of the machine falls on all of them alike."""
+    n = opts.growth_updates
+    turns: _Turns[Key] = _Turns({k: [] for k in bots}, {k: [] for k in bots}, {k: [] for k in bots}, {},
+                                dict.fromkeys(bots, 0))  # fmt: skip
+    rngs = {key: random.Random(60) for key in bots}  # the same commands, in the same order, on every database
+    keep: dict[Key, int] = {}
+    for key, bot in bots.items():
+        keep[key] = await last_update_id(bot)
+        items = de_json(mix.build(opts.check_updates, picks[key], bot.updates, rngs[key]), bot.app.bot)
+        turns.checks[key] = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)
+        turns.questions[key] += _questions(bot.bench_api.sent_log)
+        await forget_runner_updates(bot, keep[key])
+    order = list(bots)
+    for rep in range(opts.reps):
+        for key in order[rep % len(order) :] + order[: rep % len(order)]:
+            bot = bots[key]
+            updates = de_json(mix.build(n, picks[key], bot.updates, rngs[key]), bot.app.bot)
+            bot.bench_api.reset()
+            total, spent = await _timed(bot.app.process_update, updates)
+            turns.good[key].append(_good_replies(bot.bench_api.sent_log, updates))
+            turns.questions[key] += _questions(bot.bench_api.sent_log)
+            counts = Counter(c for c, _ in updates)
+            turns.per_command[key].append({c: spent[c] / counts[c] * 1e6 for c in counts})
+            turns.totals[key].append(total)
+            await forget_runner_updates(bot, keep[key])
+    return turns
+
+
+def _ratios(
+    big: list[dict[str, float]], small: list[dict[str, float]]
+) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Each command's cost on one database against another: per repetition, and their median."""
+    per_rep = [{c: b[c] / s[c] for c in mix.MIX} for b, s in zip(big, small, strict=True)]
+    return per_rep, {c: _median([r[c] for r in per_rep]) for c in mix.MIX}
+
+
+async def growth(opts: Options) -> dict[str, Any]:
+    """µs per update of each command on databases of growing size; the largest against the smallest. Then
+    many runs (`_many_runs`): each command on 1,000 runs against one run of as many supporters, and the daily
+    summaries of the open runs' chats over a day.
+
+    The databases take turns within each repetition. A size's ratio is the median of the per-repetition
+    ratios (as before); `runs_ratio` is the worst command's ratio of median costs."""
     n = opts.growth_updates
     made: dict[int, tuple[Path, float]] = {size: await cached_db(size, opts.fresh) for size in opts.growth_sizes}
     async with contextlib.AsyncExitStack() as stack:
         bots: dict[int, BotHarness] = {}
-        rngs: dict[int, random.Random] = {}
-        keep: dict[int, int] = {}
-        checks: dict[int, mix.Checked] = {}
         for size, (source, _) in made.items():
             database = working_copy(source, opts.workdir, f"growth-{size}.db")
-            bot = bots[size] = await stack.enter_async_context(BotHarness(database, Clock(TODAY)))
-            rngs[size] = random.Random(60)  # the same commands, in the same order, at every size
-            keep[size] = await last_update_id(bot)
-            items = de_json(mix.build(opts.check_updates, size, bot.updates, rngs[size]), bot.app.bot)
-            checks[size] = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)
-            await forget_runner_updates(bot, keep[size])
-        per_command: dict[int, list[dict[str, float]]] = {size: [] for size in made}
-        totals: dict[int, list[float]] = {size: [] for size in made}
-        good: dict[int, list[int]] = {size: [] for size in made}
-        order = list(made)
-        for rep in range(opts.reps):
-            for size in order[rep % len(order) :] + order[: rep % len(order)]:
-                bot = bots[size]
-                updates = de_json(mix.build(n, size, bot.updates, rngs[size]), bot.app.bot)
-                bot.bench_api.reset()
-                total, spent = await _timed(bot.app.process_update, updates)
-                good[size].append(_good_replies(bot.bench_api.sent_log, updates))
-                counts = Counter(c for c, _ in updates)
-                per_command[size].append({c: spent[c] / counts[c] * 1e6 for c in counts})
-                totals[size].append(total)
-                await forget_runner_updates(bot, keep[size])
+            bots[size] = await stack.enter_async_context(BotHarness(database, Clock(TODAY)))
+        turns = await _take_turns(bots, {size: size for size in made}, opts)
     sizes = {
         str(size): {
             "db_generated_s": round(made_in, 2),
             "db_mb": round(source.stat().st_size / 1e6, 1),
-            "us_per_command": {c: _median([p[c] for p in per_command[size]]) for c in mix.MIX},
-            "updates_per_s": n / _median(totals[size]),
-            "us_per_update_per_rep": [t / n * 1e6 for t in totals[size]],
-            "good_replies_per_rep": good[size],
-            "check": checks[size].as_dict(),
-            "all_good": checks[size].all_good and all(g == n for g in good[size]),
+            "us_per_command": {c: _median([p[c] for p in turns.per_command[size]]) for c in mix.MIX},
+            "updates_per_s": n / _median(turns.totals[size]),
+            "us_per_update_per_rep": [t / n * 1e6 for t in turns.totals[size]],
+            "good_replies_per_rep": turns.good[size],
+            "check": turns.checks[size].as_dict(),
+            "all_good": turns.all_good(size, n),
         }
         for size, (source, made_in) in made.items()
     }
     smallest, largest = min(made), max(made)
-    per_rep = [
-        {c: big[c] / small[c] for c in mix.MIX}
-        for big, small in zip(per_command[largest], per_command[smallest], strict=True)
-    ]
-    ratios = {c: _median([r[c] for r in per_rep]) for c in mix.MIX}
+    per_rep, ratios = _ratios(turns.per_command[largest], turns.per_command[smallest])
+    runs = await _many_runs(opts)
+    summaries = await _summaries(opts, runs.pop("source"))
     return {"updates": n, "reps": opts.reps, "sizes": sizes, "ratio_largest_to_smallest": ratios,
             "ratios_per_rep": per_rep,
             "smallest": smallest, "largest": largest,
-            "all_good": all(s["all_good"] for s in sizes.values())}  # fmt: skip
+            "runs_ratio": runs["ratio"], "runs_worst_command": runs["worst_command"], "runs": runs,
+            "summaries_once": summaries["once"], "summaries": summaries,
+            "all_good": all(s["all_good"] for s in sizes.values()) and runs["all_good"]
+            and summaries["all_good"]}  # fmt: skip
+
+
+ONE_RUN, MANY_RUNS = "one run", "many runs"
+
+
+async def _many_runs(opts: Options) -> dict[str, Any]:
+    """Each command on the database of `runs_total` runs (bench/data.py `add_runs`) against the one-run
+    database of as many supporters: the same Unity Run, the same commands from the same people. They come
+    from the generated supporters who are in the Unity Run alone and from new people who opened its link
+    (the same rows in both databases), so none is asked which run (checked: no reply asks it)."""
+    size = opts.runs_supporters
+    one, one_made = await cached_db(size, opts.fresh)
+    many, many_made = await cached_many_runs_db(size, opts.runs_total, opts.runs_open, opts.fresh)
+    newcomers = 10 * max(opts.check_updates, opts.growth_updates)  # mix.build's new people: 1 .. 10 n
+    databases = {ONE_RUN: working_copy(one, opts.workdir, "runs-one.db"),
+                 MANY_RUNS: working_copy(many, opts.workdir, "runs-many.db")}  # fmt: skip
+    for database in databases.values():
+        await asyncio.to_thread(link_new_users, database, mix.NEW_USER_BASE + 1, newcomers)
+    picks = senders(size)
+    async with contextlib.AsyncExitStack() as stack:
+        bots = {key: await stack.enter_async_context(BotHarness(database, Clock(TODAY)))
+                for key, database in databases.items()}  # fmt: skip
+        in_one_run = [
+            await bots[MANY_RUNS].query(_in_the_unity_run_alone, first, last)
+            for first, last in ((SUPPORTER_BASE + 1, SUPPORTER_BASE + picks),
+                                (mix.NEW_USER_BASE + 1, mix.NEW_USER_BASE + newcomers))
+        ]  # fmt: skip
+        turns = await _take_turns(bots, dict.fromkeys(bots, picks), opts)
+    n = opts.growth_updates
+    us = {key: {c: _median([p[c] for p in turns.per_command[key]]) for c in mix.MIX} for key in bots}
+    ratios = {c: us[MANY_RUNS][c] / us[ONE_RUN][c] for c in mix.MIX}  # of the median costs
+    per_rep, of_reps = _ratios(turns.per_command[MANY_RUNS], turns.per_command[ONE_RUN])
+    worst = max(ratios, key=lambda c: ratios[c])
+    return {
+        "source": many,
+        "supporters": size,
+        "runs": opts.runs_total,
+        "open": opts.runs_open,
+        "senders": picks,
+        "newcomers": newcomers,
+        "senders_in_one_run": all(in_one_run),
+        "db_generated_s": {ONE_RUN: round(one_made, 2), MANY_RUNS: round(many_made, 2)},
+        "db_mb": {ONE_RUN: round(one.stat().st_size / 1e6, 1), MANY_RUNS: round(many.stat().st_size / 1e6, 1)},
+        "us_per_command": us,
+        "updates_per_s": {key: n / _median(turns.totals[key]) for key in bots},
+        "ratios": ratios,
+        "ratios_per_rep": per_rep,
+        "median_of_ratios_per_rep": of_reps,
+        "ratio": ratios[worst],
+        "worst_command": worst,
+        "questions": sum(turns.questions.values()),
+        "good_replies_per_rep": turns.good,
+        "check": {key: turns.checks[key].as_dict() for key in bots},
+        "all_good": all(in_one_run) and all(turns.all_good(key, n) for key in bots),
+    }
+
+
+def _in_the_unity_run_alone(conn: sqlite3.Connection, first: int, last: int) -> bool:
+    """Whether every person of ids first .. last is a member of one run, the Unity Run (id 1)."""
+    people, alone = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(runs = 1 AND run_id = 1), 0) FROM"
+        " (SELECT COUNT(*) AS runs, MIN(run_id) AS run_id FROM members WHERE user_id BETWEEN ? AND ? GROUP BY user_id)",
+        (first, last),
+    ).fetchone()
+    return bool(people == alone == last - first + 1)
+
+
+SUMMARY_TEXTS = ("📰 Daily summary", "🏁 Final summary")
+
+
+async def _summaries(opts: Options, source: Path) -> dict[str, Any]:
+    """The daily summaries of the open runs over a simulated day on the many-runs database: `summary_chats`
+    chats (bench/data.py `add_summary_chats`), each about one run, at its own local time in its own zone; the
+    real job (bot.edge.jobs.send_summaries) once a simulated minute. Each chat must get exactly one summary,
+    of its own run, at its own time; nothing else is sent (the day's pace reminders are marked done)."""
+    database = working_copy(source, opts.workdir, "summaries.db")
+    chats = await asyncio.to_thread(add_summary_chats, database, opts.summary_chats, SUMMARY_DAY)
+    clock = Clock(SUMMARY_DAY)
+    got: dict[int | None, list[tuple[datetime, str]]] = defaultdict(list)
+    passes: list[tuple[float, int]] = []  # each pass: seconds, messages sent
+    async with BotHarness(database, clock) as bot:
+        bot.bench_api.reset()
+        for minute in range(opts.summary_minutes):
+            clock.now = SUMMARY_DAY + timedelta(minutes=minute)
+            before = len(bot.bench_api.sent_log)
+            gc.collect(0)
+            started = time.perf_counter()
+            await bot.run_jobs(SUMMARIES)
+            passes.append((time.perf_counter() - started, len(bot.bench_api.sent_log) - before))
+            for _, chat_id, text in bot.bench_api.sent_log[before:]:
+                got[chat_id].append((clock.now, text))
+        uploads, sends = bot.bench_api.uploads, bot.bench_api.sends()
+    once = own_run = on_time = 0
+    for chat in chats:
+        summaries = [(at, text) for at, text in got.pop(chat.chat_id, []) if text.startswith(SUMMARY_TEXTS)]
+        if len(summaries) != 1:
+            continue
+        at, text = summaries[0]
+        once += 1
+        own_run += f"<b>{chat.title}</b>" in text
+        on_time += f"{at.astimezone(ZoneInfo(chat.zone)):%H:%M}" == chat.local_time
+    busy = [seconds for seconds, sent in passes if sent]
+    idle = [seconds for seconds, sent in passes if not sent]
+    elsewhere = sum(len(texts) for texts in got.values())  # sends to chats that are not subscribed
+    return {
+        "chats": len(chats),
+        "runs": len({c.run_id for c in chats}),
+        "zones": len({c.zone for c in chats}),
+        "local_times": len({(c.zone, c.local_time) for c in chats}),
+        "passes": len(passes),
+        "passes_s": sum(seconds for seconds, _ in passes),
+        "passes_sending": len(busy),
+        "sending_pass_median_ms": _median(busy) * 1000,
+        "sending_pass_max_ms": max(busy, default=0.0) * 1000,
+        "idle_pass_median_ms": _median(idle) * 1000,
+        "sends": sends,
+        "chart_uploads": uploads,
+        "chats_with_one_summary": once,
+        "of_their_own_run": own_run,
+        "at_their_own_time": on_time,
+        "sends_elsewhere": elsewhere,
+        "once": once == own_run == len(chats),
+        "all_good": once == own_run == on_time == len(chats) and not elsewhere,
+    }
 
 
 async def broadcast(opts: Options) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 
-from bench import common, mix, report, sections
+from bench import common, data, mix, report, sections
 from bench.data import TODAY
 from bench.harness import BotHarness
 from bot.demo.simulator import Clock
@@ -20,6 +21,7 @@ def tiny(tmp_path) -> sections.Options:
     opts.reps = 2
     opts.cost_updates = opts.check_updates = opts.growth_updates = 120
     opts.growth_sizes = (1_000, 2_000)
+    opts.runs_total, opts.runs_supporters, opts.summary_chats = 20, 200, 30
     return opts
 
 
@@ -34,8 +36,22 @@ async def test_cost_and_growth_measure_the_real_answers(tmp_path):
     assert cost["good_replies_per_rep"] == [{"bot": 120, "floor": 120}] * 2
     assert cost["all_good"]
     assert set(cost["bot_us_per_command"]) == set(mix.MIX)
-    assert results["growth"]["all_good"]
-    assert set(results["growth"]["sizes"]) == {"1000", "2000"}
+    growth = results["growth"]
+    assert growth["all_good"]
+    assert set(growth["sizes"]) == {"1000", "2000"}
+    runs = growth["runs"]  # 20 runs (10 open) against one run, 200 supporters in each
+    assert (runs["runs"], runs["open"], runs["supporters"]) == (20, 10, 200)
+    assert set(runs["ratios"]) == set(runs["us_per_command"]["one run"]) == set(mix.MIX)
+    assert growth["runs_ratio"] == max(runs["ratios"].values()) > 0
+    assert growth["runs_worst_command"] in mix.MIX
+    assert runs["senders_in_one_run"] and runs["questions"] == 0
+    assert runs["good_replies_per_rep"] == {"one run": [120, 120], "many runs": [120, 120]}
+    assert runs["all_good"]
+    summaries = growth["summaries"]  # 30 chats of the 10 open runs, each at its own time, over a day
+    assert (summaries["chats"], summaries["runs"], summaries["passes"]) == (30, 10, 1440)
+    assert summaries["chats_with_one_summary"] == summaries["of_their_own_run"] == summaries["at_their_own_time"] == 30
+    assert summaries["sends_elsewhere"] == 0
+    assert growth["summaries_once"] is True
 
     table = report.table(results)
     for command in mix.MIX:
@@ -46,6 +62,9 @@ async def test_cost_and_growth_measure_the_real_answers(tmp_path):
     names = [t["target"] for t in report.targets(results)]
     assert "cost per update vs bare PTB" in names
     assert "growth 2k/1k /progress" in names
+    assert "growth.runs_ratio: 20 runs / one run, 200 supporters (worst: /" in " ".join(names)
+    assert "| growth.runs_ratio (the worst: /" in table
+    assert "| growth.summaries_once | true | true | ✓ |" in table
     json.dumps(results)  # what --json writes
 
 
@@ -59,6 +78,39 @@ async def test_an_error_reply_is_not_counted_as_work(tmp_path):
     assert sum(checked.good.values()) == 0
     assert sum(checked.replies.values()) == 30  # each got a reply: the error
     assert "no run yet" in checked.bad_example["progress"]
+
+
+async def test_a_new_person_among_many_open_runs_is_asked_which_run_and_the_bench_counts_it(tmp_path):
+    """Why the many-runs comparison's new people open the Unity Run's link first: without it, half the
+    commands (those of new people) get the question, and the bench sees it."""
+    source, _ = await data.cached_many_runs_db(200, 20, 10)
+    async with BotHarness(data.working_copy(source, tmp_path, "many.db"), Clock(TODAY)) as bot:
+        items = common.de_json(mix.build(30, data.senders(200), bot.updates, random.Random(1)), bot.app.bot)
+        checked = await mix.play_checked(bot.app.process_update, bot.bench_api.sent_log, items)
+    assert sections._questions(bot.bench_api.sent_log) > 0
+    assert not checked.all_good
+
+
+async def test_the_many_runs_database_has_the_unity_run_of_the_one_run_database_and_other_runs(tmp_path):
+    one = data.working_copy((await data.cached_db(200))[0], tmp_path, "one.db")
+    many = data.working_copy((await data.cached_many_runs_db(200, 20, 10))[0], tmp_path, "many.db")
+    unity = (
+        "SELECT (SELECT supporters || ' ' || pledged_m || ' ' || logged_m FROM pledge_totals WHERE run_id = 1),"
+        " (SELECT COUNT(*) FROM pledges WHERE run_id = 1), (SELECT SUM(metres) FROM logs WHERE run_id = 1),"
+        " (SELECT SUM(metres) FROM updates WHERE run_id = 1), (SELECT COUNT(*) FROM supporters)"
+    )
+    with sqlite3.connect(one) as a, sqlite3.connect(many) as b:
+        assert a.execute(unity).fetchone() == b.execute(unity).fetchone()
+        assert b.execute("SELECT COUNT(*), SUM(ended_at IS NULL) FROM runs").fetchone() == (20, 10)
+        assert b.execute("SELECT COUNT(*) FROM runs WHERE id > 1 AND slug = 'run-' || id").fetchone() == (19,)
+        assert b.execute("SELECT COUNT(DISTINCT run_id) FROM organisers").fetchone() == (20,)
+        assert b.execute("SELECT COUNT(DISTINCT run_id) FROM pledges").fetchone() == (20,)
+        in_runs = b.execute(
+            "SELECT runs, COUNT(*) FROM (SELECT COUNT(*) AS runs FROM members WHERE user_id BETWEEN ? AND ?"
+            " GROUP BY user_id) GROUP BY runs ORDER BY runs",
+            (data.SUPPORTER_BASE + 1, data.SUPPORTER_BASE + 200),
+        ).fetchall()
+    assert in_runs == [(1, 100), (2, 100)]  # the senders in the Unity Run alone, the others in one more
 
 
 def _no_work(*args, **kwargs):

@@ -28,7 +28,7 @@ async def test_a_route_captioned_for_another_bot_replaces_nothing(unity) -> None
     assert await unity.query(routes.length_of, 1) == before
     assert (await unity.query(checkpoints.of_run, 1))[0].name == "Vasai"
     ours = await unity.send_file(ORGANISER, "other.gpx", OTHER_ROUTE, caption="/route@unityRUNbot")
-    assert ours.startswith("🗺 The route is") and await unity.query(routes.length_of, 1) != before
+    assert ours.startswith("🗺 The route of The Unity Run is") and await unity.query(routes.length_of, 1) != before
 
 
 async def test_updates_and_logs_for_another_bot_count_nothing(unity) -> None:

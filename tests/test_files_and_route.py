@@ -40,7 +40,10 @@ def day_of_run(n: int, hour_utc: int = 2) -> datetime:
 
 async def test_an_organiser_sends_the_route_and_its_towns_become_checkpoints(unity) -> None:
     reply = await with_route(unity)
-    assert "The route is 418.3 km; the run's distance stays 416 km: /setdistance 418.3 to use it." in reply
+    assert (
+        "The route of The Unity Run is 418.3 km; the run's distance stays 416 km: /setdistance 418.3 to use it."
+        in reply
+    )
     assert "11 checkpoints from its waypoints: Vasai (km " in reply
     stored = await unity.query(checkpoints.of_run, 1)
     assert [c.name for c in stored][:3] == ["Vasai", "Virar", "Palghar"]
@@ -155,8 +158,8 @@ async def test_a_supporters_file_logs_their_own_km(unity) -> None:
 
 
 async def test_checkpoint_commands(unity) -> None:
-    assert "Checkpoint Surat at km 270" in await unity.say(ORGANISER, "/checkpoint Surat | 270")
-    assert "Checkpoint Vapi at km 170" in await unity.say(ORGANISER, "/checkpoint Vapi | 170")
+    assert "checkpoint Surat at km 270" in await unity.say(ORGANISER, "/checkpoint Surat | 270")
+    assert "checkpoint Vapi at km 170" in await unity.say(ORGANISER, "/checkpoint Vapi | 170")
     listed = await unity.say(RAVI, "/checkpoints")
     assert listed.index("Vapi") < listed.index("Surat")
     assert "km 170 · <b>Vapi</b>: 170 km to go, no pace yet" in listed

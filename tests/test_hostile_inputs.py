@@ -135,7 +135,7 @@ async def test_gpx_times_with_an_offset_or_none_are_read_as_the_same_moment(unit
 async def test_a_checkpoint_named_again_in_another_case_moves_the_first_one(unity) -> None:
     await unity.say(ORGANISER, "/checkpoint surat | 260")
     reply = await unity.say(ORGANISER, "/checkpoint Surat | 270")
-    assert reply == "📍 Checkpoint Surat at km 270. /checkpoints lists them."
+    assert reply == "📍 The Unity Run: checkpoint Surat at km 270. /checkpoints lists them."
     assert [(c.name, c.at_m) for c in await unity.query(checkpoints.of_run, 1)] == [("Surat", 270_000)]
 
 
@@ -145,7 +145,7 @@ async def test_invisible_and_direction_characters_are_dropped_from_a_checkpoints
         " route), or /checkpoint remove Surat"
     )
     assert await unity.say(ORGANISER, "/checkpoint \u202eVapi\u202c | 170") == (
-        "📍 Checkpoint Vapi at km 170. /checkpoints lists them."
+        "📍 The Unity Run: checkpoint Vapi at km 170. /checkpoints lists them."
     )
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # an emoji sequence keeps its joiners
     assert family in await unity.say(ORGANISER, f"/checkpoint {family} Home | 300")
@@ -160,7 +160,7 @@ async def test_a_run_keeps_at_most_100_checkpoints(unity) -> None:
     )
     assert (
         await unity.say(ORGANISER, "/checkpoint stop 7 | 150")
-        == "📍 Checkpoint stop 7 at km 150. /checkpoints lists them."
+        == "📍 The Unity Run: checkpoint stop 7 at km 150. /checkpoints lists them."
     )
     assert len(await unity.query(checkpoints.of_run, 1)) == 100
 
@@ -372,7 +372,7 @@ async def test_case_twins_stored_before_names_were_compared_without_case_are_mov
     await unity.db.transaction(twins)
     assert (
         await unity.say(ORGANISER, "/checkpoint Surat | 270")
-        == "📍 Checkpoint Surat at km 270. /checkpoints lists them."
+        == "📍 The Unity Run: checkpoint Surat at km 270. /checkpoints lists them."
     )
     assert [(c.name, c.at_m) for c in await unity.query(checkpoints.of_run, 1)] == [
         ("surat", 260_000),
@@ -396,7 +396,8 @@ async def test_a_supporters_file_after_a_log_by_hand_that_day_warns_of_a_double_
     await unity.say(ASHA, "/log 5.6 morning walk")
     reply = await unity.send_file(ASHA, "walk.gpx", activity([(19.0, 72.8, MORNING[0]), (19.05, 72.8, MORNING[1])]))
     assert reply.startswith(
-        "✅ Logged <b>5.6 km</b> for day 1 from your activity file (1 h, started 06:30)\n⚠️ You also logged 5.6 km"
+        "✅ Logged <b>5.6 km</b> for day 1 from your activity file (1 h, started 06:30) · The Unity Run\n"
+        "⚠️ You also logged 5.6 km"
         " with /log for day 1. If this file is the same walk or run, /undo removes the file's km, so it is not"
         " counted twice.\nYou have logged 11.2 km."
     ), reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -95,7 +96,10 @@ async def publish_commands(app: Application, settings: Settings) -> None:
 async def on_error(update: object, context: BotContext) -> None:
     """A UserError is the answer to bad input; anything else is logged and apologised for."""
     error = context.error
-    if isinstance(error, WhichRun) and isinstance(update, Update) and update.message is not None:
+    if isinstance(update, Update) and update.callback_query is not None:
+        with contextlib.suppress(TelegramError):  # the button stops spinning (it may be answered already)
+            await update.callback_query.answer()
+    if isinstance(error, WhichRun) and isinstance(update, Update) and update.effective_message is not None:
         try:
             await which_run.ask(update, error)
         except TelegramError as exc:

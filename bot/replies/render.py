@@ -337,9 +337,11 @@ def joined(result: Joined) -> str:
     )
 
 
-def welcome(run: Run | None, commands: str) -> str:
+def welcome(run: Run | None, commands: str, several: bool = False) -> str:
     intro = "👋 I follow a long-distance run for its supporters: progress, daily updates, and more."
-    if run is None:
+    if several:
+        current = "Several runs are on: /runs lists them, and a tap chooses the one this chat is about."
+    elif run is None:
         current = "There is no run yet."
     else:
         current = (
@@ -739,6 +741,8 @@ def run_chosen(run: Run, in_group: bool) -> str:
 
 def link_opened(result: JoinedRun, in_group: bool) -> str:
     run = result.run
+    if not run.is_open:
+        return f"🏁 {run_heading(run)} has ended. /progress shows its final figures; /runs lists the open runs."
     if in_group:
         return (
             f"👋 This group follows {run_heading(run)} now. An administrator can send /subscribe for a daily "

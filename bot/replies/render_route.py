@@ -53,10 +53,10 @@ def route_saved(result: RouteSaved) -> str:
     run, planned = result.run, result.planned
     length = planned.route.length_m
     if km(length) == km(run.distance_m):
-        head = f"🗺 The route is {km(length)} km, the run's distance."
+        head = f"🗺 The route of {_name(run.title)} is {km(length)} km, the run's distance."
     else:
         head = (
-            f"🗺 The route is {km(length)} km; the run's distance stays {km(run.distance_m)} km:"
+            f"🗺 The route of {_name(run.title)} is {km(length)} km; the run's distance stays {km(run.distance_m)} km:"
             f" /setdistance {km(length)} to use it."
         )
     lines = [head]
@@ -87,11 +87,16 @@ def route_saved(result: RouteSaved) -> str:
 def checkpoint_set(result: CheckpointSet) -> str:
     c = result.checkpoint
     passed = f", passed on {_day_and_date(c.passed_on, result.run.start_date)}" if c.passed_on else ""
-    return f"📍 Checkpoint {_name(c.name)} at km {km(c.at_m)}{passed}. /checkpoints lists them."
+    return (
+        f"📍 {_name(result.run.title)}: checkpoint {_name(c.name)} at km {km(c.at_m)}{passed}. /checkpoints lists them."
+    )
 
 
 def checkpoint_removed(result: CheckpointSet) -> str:
-    return f"Removed the checkpoint {_name(result.checkpoint.name)} (km {km(result.checkpoint.at_m)})."
+    return (
+        f"Removed the checkpoint {_name(result.checkpoint.name)} (km {km(result.checkpoint.at_m)})"
+        f" from {_name(result.run.title)}."
+    )
 
 
 def checkpoints(report: CheckpointReport) -> str:
@@ -155,7 +160,8 @@ def activity_posted(result: ActivityPosted) -> str:
     posted, activity = result.posted, result.activity
     lines = [
         f"✅ Posted <b>{km(posted.update.metres)} km</b> for day {result.day} from your activity file"
-        f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, posted.run)})",
+        f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, posted.run)})"
+        f" · {_name(posted.run.title)}",
         *_figures(activity),
     ]
     if result.place:
@@ -176,6 +182,7 @@ def activity_logged(result: ActivityLogged) -> str:
     head = (
         f"✅ Logged <b>{km(logged.log.metres)} km</b> for day {day} from your activity file"
         f" ({duration_text(activity.duration.total_seconds())}, started {_started(activity.started_at, logged.run)})"
+        f" · {_name(logged.run.title)}"
     )
     head = "\n".join([head, *_figures(activity)])
     if result.by_hand_m:

@@ -33,12 +33,20 @@ def join_run(conn: sqlite3.Connection, run: Run, user_id: int, first_name: str, 
 
 
 async def pledge(
-    db: Database, *, target: scope.Target, user_id: int, first_name: str, choice: PledgeChoice, at: datetime
+    db: Database,
+    *,
+    where: scope.Where,
+    run_id: int | None = None,
+    user_id: int,
+    first_name: str,
+    choice: PledgeChoice,
+    at: datetime,
 ) -> Pledged:
     """Pledge a share or a distance of the run, or change the pledge."""
 
     def work(conn: sqlite3.Connection) -> Pledged:
-        run = require_open(conn, scope.run_of(conn, target).id)
+        named = scope.require_reachable(conn, run_id, where) if run_id is not None else scope.resolve(conn, where)
+        run = require_open(conn, named.id)
         today = run.local_date(at)
         if today > run.end_date:
             raise UserError(f"{run.title} was planned to end on {run.end_date:%d %b %Y}: pledges are closed.")
@@ -91,7 +99,8 @@ async def log(db: Database, message: LogMessage, at: datetime) -> Logged:
 
 
 def _log(conn: sqlite3.Connection, m: LogMessage, at: datetime) -> Logged:
-    run = require_open(conn, scope.resolve(conn, m.where).id)
+    earlier = logs.by_message(conn, m.chat_id, m.message_id)  # answered again (a second tap): its own run
+    run = require_open(conn, earlier.run_id if earlier else scope.resolve(conn, m.where).id)
     day = _log_day(run, at, m.entry.yesterday)
     _check_day(conn, run, day, m)
     join_run(conn, run, m.user_id, m.first_name, at)

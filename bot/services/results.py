@@ -294,3 +294,4 @@ class Roles:
     run: Run | None
     is_runner: bool
     is_organiser: bool
+    several: bool = False  # the chat could be about several runs (/runs chooses)

@@ -159,7 +159,7 @@ async def roles(db: Database, where: scope.Where) -> Roles:
         known = scope.candidates(conn, where, Role.READER)
         is_runner = where.user_id is not None and bool(scope.candidates(conn, where, Role.RUNNER))
         organises = where.user_id is not None and bool(scope.candidates(conn, where, Role.ORGANISER))
-        return Roles(known[0] if len(known) == 1 else None, is_runner, organises)
+        return Roles(known[0] if len(known) == 1 else None, is_runner, organises, several=len(known) > 1)
 
     return await db.read(work)
 
@@ -185,7 +185,8 @@ async def open_link(db: Database, payload: str, where: scope.Where, now: datetim
     `?startgroup=<slug>` (a group: the group is about the run from now on)."""
 
     def work(conn: sqlite3.Connection) -> JoinedRun:
-        run = runs.by_slug(conn, payload) if is_slug(payload) else None
+        slug = payload.lower()  # a slug typed in capitals (links are often retyped)
+        run = runs.by_slug(conn, slug) if is_slug(slug) else None
         if run is None:
             raise UserError("This link is not valid: no run or invite goes by it. /runs lists the runs you can follow.")
         runs.set_chat_run(conn, where.chat_id, run.id, where.user_id, now)

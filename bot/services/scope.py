@@ -114,6 +114,10 @@ def _latest(conn: sqlite3.Connection) -> list[Run]:
 def resolve(conn: sqlite3.Connection, where: Where, role: Role = Role.READER) -> Run:
     """The one run the message is about, or the question (`WhichRun`) or refusal to answer instead."""
     found = candidates(conn, where, role)
+    if len(found) == 1 and role in (Role.ORGANISER, Role.CLOSER) and not where.in_group:
+        chosen = runs.chat_run(conn, where.chat_id)
+        if chosen is not None and chosen.id != found[0].id:  # the chat is about a run they do not organise:
+            raise WhichRun(found)  # confirm the one they do with its button, never change it unasked
     if len(found) == 1:
         return found[0]
     if found:
@@ -143,13 +147,15 @@ async def run_for(db: Database, where: Where, role: Role = Role.READER) -> Run:
     return await db.read(lambda conn: resolve(conn, where, role))
 
 
-Target = Where | int
-"""What a write names: the message's chat and sender (resolved inside the write's own transaction, so the
-action stays one trip to the database), or a run's id (a button that names its run)."""
-
-
-def run_of(conn: sqlite3.Connection, target: Target, role: Role = Role.READER) -> Run:
-    return require(conn, target) if isinstance(target, int) else resolve(conn, target, role)
+def require_reachable(conn: sqlite3.Connection, run_id: int, where: Where) -> Run:
+    """A run a button names: listed, or one the person is part of, or the chat's run (an unlisted run is
+    reached by its link, not by a forged button)."""
+    run = require(conn, run_id)
+    chosen = runs.chat_run(conn, where.chat_id)
+    mine = where.user_id is not None and any(r.id == run_id for r in runs.of_member(conn, where.user_id))
+    if not (run.listed or mine or (chosen is not None and chosen.id == run_id)):
+        raise UserError("That run is no longer here.")
+    return run
 
 
 async def activity_runs(db: Database, where: Where) -> tuple[tuple[int, ...], int | None]:

@@ -66,7 +66,8 @@ async def post_update(db: Database, message: Message, at: datetime) -> Posted:
 
 
 def _post(conn: sqlite3.Connection, m: Message, at: datetime) -> Posted:
-    run = require_open(conn, scope.resolve(conn, m.where, scope.Role.RUNNER).id)
+    earlier = updates.by_message(conn, m.chat_id, m.message_id)  # answered again (a second tap): its own run
+    run = require_open(conn, earlier.run_id if earlier else scope.resolve(conn, m.where, scope.Role.RUNNER).id)
     runner = _require_runner(conn, run, m.user_id)
     day = _day_of_run(run, at)
     _check_day(conn, run, runner, day, m)

@@ -34,7 +34,7 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_(update: Update, context: BotContext, welcome: bool = False) -> None:
     roles = await runs.roles(context.db, where(update, context))
     text = help_text(is_runner=roles.is_runner, is_organiser=roles.is_organiser)
-    await reply(update, render.welcome(roles.run, text) if welcome else text)
+    await reply(update, render.welcome(roles.run, text, roles.several) if welcome else text)
 
 
 async def runs_(update: Update, context: BotContext) -> None:

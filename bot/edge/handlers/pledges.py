@@ -31,7 +31,7 @@ async def pledge(update: Update, context: BotContext) -> None:
     choice = parse_pledge(command_text(message))
     result = await pledges.pledge(
         context.db,
-        target=where(update, context),
+        where=where(update, context),
         user_id=user.id,
         first_name=first_name_of(user),
         choice=choice,
@@ -51,10 +51,16 @@ async def choose(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     choice = parse_pledge(f"{tapped[1]}%")
-    target = int(tapped[2]) if tapped[2] else where(update, context)
+    run_id = int(tapped[2]) if tapped[2] else None  # a button of the previous version names no run
     user = query.from_user
     result = await pledges.pledge(
-        context.db, target=target, user_id=user.id, first_name=first_name_of(user), choice=choice, at=context.now()
+        context.db,
+        where=where(update, context),
+        run_id=run_id,
+        user_id=user.id,
+        first_name=first_name_of(user),
+        choice=choice,
+        at=context.now(),
     )
     chat = update.effective_chat
     await context.bot.send_message(chat.id if chat else user.id, render.pledged(result))

@@ -40,8 +40,15 @@ BY_COMMAND: dict[str, Handler] = {
 
 
 def handler_of(message: Message) -> Handler | None:
-    """The handler the message's command (or a document's) goes to; None for anything else."""
+    """The handler the message's command (or a document's, a location's) goes to; None for anything else, and
+    for what no handler may take (a forward, a message through an inline bot, a command for another bot)."""
+    if message.via_bot is not None or (message.forward_origin is not None and message.document is None):
+        return None
+    if message.location is not None:
+        return runner.location if message.chat.type == "private" else None
     named = COMMAND.match(message.text or message.caption or "")
+    if named and named["bot"] and named["bot"].lower() != message.get_bot().username.lower():
+        return None
     if message.document is not None:
         if named and named["name"].lower() == "route":
             return files.route
@@ -52,6 +59,9 @@ def handler_of(message: Message) -> Handler | None:
 async def replay(asked: Message, tap: Update, context: BotContext) -> None:
     """Answer `asked` (the user's message the question replied to) in the tap's update: its writes commit
     with the tap's handled mark (bot.edge.exactly_once)."""
+    tapper = tap.effective_user
+    if asked.from_user is None or tapper is None or asked.from_user.id != tapper.id or asked.sender_chat:
+        return  # someone else's message: the tap chose the group's run, it does not give their command
     handler = handler_of(asked)
     if handler is not None:
         await handler(Update(tap.update_id, message=asked), context)

@@ -52,7 +52,11 @@ def run_buttons(runs: list[Run], current: int | None = None) -> InlineKeyboardMa
 
 
 async def ask(update: Update, question: scope.WhichRun) -> None:
-    """Reply to the message with the question and a button per run (the tap answers the message)."""
-    await message_of(update).reply_text(
-        render.which_run(question.choices), reply_markup=run_buttons(question.choices), do_quote=True
-    )  # quoted: the tap carries the message it answers (handlers.replay)
+    """Reply to the message with the question and a button per run (the tap answers the message). Asked by a
+    tap on a button (one of the previous version, naming no run), the question is sent to the chat unquoted."""
+    text, buttons = render.which_run(question.choices), run_buttons(question.choices)
+    if update.callback_query is not None:
+        await update.get_bot().send_message(message_of(update).chat_id, text, reply_markup=buttons)
+        return
+    # quoted: the tap carries the message it answers (handlers.replay)
+    await message_of(update).reply_text(text, reply_markup=buttons, do_quote=True)
