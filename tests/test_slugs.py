@@ -54,3 +54,8 @@ def test_what_is_not_a_slug(text):
 @pytest.mark.parametrize("text", ["abc", "a-b", "run-1", "a" * 32, "0-0"])
 def test_what_is_a_slug(text):
     assert is_slug(text)
+
+
+def test_a_numbered_slug_cut_at_a_dash_does_not_keep_it():
+    assert numbered("a" * 29 + "-bc", 2) == "a" * 29 + "-2"
+    assert is_slug(numbered("a" * 29 + "-bc", 2))
